@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# One-line set-up for a fresh Debian 12 / Ubuntu machine: OS libraries Qt needs, a venv, the package.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PYTHON=${PYTHON:-python3}
+
+APT_PACKAGES=(
+  # Qt offscreen and xcb (PLATFORM.md)
+  libegl1 libgl1 libx11-6 libbrotli1 libdbus-1-3 libfontconfig1 libfreetype6 libglib2.0-0 libxkbcommon0
+  libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-render-util0 libxcb-shape0
+  libxkbcommon-x11-0 xvfb xauth
+  # report checks (pdftotext, pdffonts, pdftoppm) and QR decoding in tests
+  poppler-utils zbar-tools
+  python3-venv
+)
+if command -v apt-get >/dev/null 2>&1; then
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  missing=()
+  for p in "${APT_PACKAGES[@]}"; do
+    dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  fi
+fi
+
+[ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
+.venv/bin/python -m pip install -q --upgrade pip
+.venv/bin/python -m pip install -q -e ".[test]"
+echo "pemdesk is set up: start it with  .venv/bin/pemdesk   and test it with  scripts/test.sh"

@@ -1,0 +1,27 @@
+"""Identifiers and timestamps made on the device (UUIDv7, UTC ISO-8601)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import uuid6
+
+
+def new_id() -> str:
+    """A UUIDv7 in canonical text form: no coordination needed, sorts roughly by creation."""
+    return str(uuid6.uuid7())
+
+
+def utc_now() -> str:
+    """The current UTC time as ISO-8601 with milliseconds and a ``Z``."""
+    return to_iso(datetime.now(UTC))
+
+
+def to_iso(moment: datetime) -> str:
+    if moment.tzinfo is None:
+        raise ValueError("naive datetimes are ambiguous; give a timezone")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def parse_iso(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))

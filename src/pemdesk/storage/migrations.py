@@ -1,0 +1,238 @@
+"""Versioned schema migrations, tracked in ``PRAGMA user_version``.
+
+A migration that has shipped is never edited: change the schema by appending a new function to
+``MIGRATIONS``. Every synced table carries the sync columns of design/SYNC.md §3.3, and every write
+to it is captured into ``sync_outbox`` by triggers (see ``outbox.py``), so no write path can skip
+the outbox — not even a generic sqlite-utils call.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+
+from pemdesk.storage import outbox
+from pemdesk.storage.sqlscript import run_script
+
+# Columns every synced table has, after its own.
+SYNC_COLUMNS = """
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    extra TEXT NOT NULL DEFAULT '{}',
+    _version INTEGER NOT NULL DEFAULT 0,
+    _deleted INTEGER NOT NULL DEFAULT 0,
+    _conflict INTEGER NOT NULL DEFAULT 0
+"""
+
+# Synced tables, in dependency order (parents first). Their columns are declared in m001.
+SYNCED_TABLES_V1 = (
+    "person",
+    "site",
+    "plot",
+    "visit",
+    "visit_plot",
+    "participant",
+    "observation",
+    "finding",
+    "photo_point",
+    "photo",
+    "track",
+)
+
+
+def m001_initial(conn: sqlite3.Connection) -> None:
+    run_script(conn, 
+        f"""
+        CREATE TABLE person (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            role TEXT NOT NULL,
+            organisation TEXT NOT NULL DEFAULT '',
+            phone TEXT NOT NULL DEFAULT '',
+            soum_code TEXT,
+            notes TEXT NOT NULL DEFAULT '',
+            {SYNC_COLUMNS}
+        );
+        CREATE TABLE site (
+            id TEXT PRIMARY KEY,
+            name_mn TEXT NOT NULL,
+            name_en TEXT NOT NULL DEFAULT '',
+            kind TEXT NOT NULL,
+            aimag_code TEXT NOT NULL,
+            soum_code TEXT NOT NULL,
+            licence_no TEXT NOT NULL DEFAULT '',
+            holder TEXT NOT NULL DEFAULT '',
+            mineral TEXT NOT NULL DEFAULT '',
+            lon REAL, lat REAL,
+            boundary TEXT,
+            notes TEXT NOT NULL DEFAULT '',
+            is_demo INTEGER NOT NULL DEFAULT 0,
+            {SYNC_COLUMNS}
+        );
+        CREATE INDEX site_area ON site(aimag_code, soum_code);
+        CREATE TABLE plot (
+            id TEXT PRIMARY KEY,
+            site_id TEXT NOT NULL REFERENCES site(id),
+            name TEXT NOT NULL,
+            stage TEXT NOT NULL,
+            geometry TEXT,
+            area_ha REAL,
+            target_year INTEGER,
+            target_stage TEXT,
+            disturbed_on TEXT, technical_on TEXT, biological_on TEXT, handed_over_on TEXT,
+            notes TEXT NOT NULL DEFAULT '',
+            {SYNC_COLUMNS}
+        );
+        CREATE INDEX plot_site ON plot(site_id);
+        CREATE TABLE visit (
+            id TEXT PRIMARY KEY,
+            site_id TEXT NOT NULL REFERENCES site(id),
+            started_at TEXT NOT NULL,
+            ended_at TEXT,
+            lon REAL, lat REAL,
+            position_source TEXT,
+            weather TEXT NOT NULL DEFAULT '',
+            purpose TEXT NOT NULL DEFAULT '',
+            notes TEXT NOT NULL DEFAULT '',
+            status TEXT NOT NULL DEFAULT 'draft',
+            revision INTEGER NOT NULL DEFAULT 1,
+            supersedes TEXT REFERENCES visit(id),
+            created_by TEXT REFERENCES person(id),
+            finished_at TEXT,
+            seal_digest TEXT, seal_signature TEXT, seal_key TEXT,
+            {SYNC_COLUMNS}
+        );
+        CREATE INDEX visit_site_time ON visit(site_id, started_at);
+        CREATE INDEX visit_time ON visit(started_at);
+        CREATE INDEX visit_supersedes ON visit(supersedes);
+        CREATE TABLE visit_plot (
+            id TEXT PRIMARY KEY,
+            visit_id TEXT NOT NULL REFERENCES visit(id),
+            plot_id TEXT NOT NULL REFERENCES plot(id),
+            {SYNC_COLUMNS}
+        );
+        CREATE INDEX visit_plot_visit ON visit_plot(visit_id);
+        CREATE INDEX visit_plot_plot ON visit_plot(plot_id);
+        CREATE TABLE participant (
+            id TEXT PRIMARY KEY,
+            visit_id TEXT NOT NULL REFERENCES visit(id),
+            person_id TEXT NOT NULL REFERENCES person(id),
+            role TEXT NOT NULL,
+            {SYNC_COLUMNS}
+        );
+        CREATE INDEX participant_visit ON participant(visit_id);
+        CREATE TABLE observation (
+            id TEXT PRIMARY KEY,
+            visit_id TEXT NOT NULL REFERENCES visit(id),
+            indicator TEXT NOT NULL,
+            value_num REAL,
+            value_text TEXT,
+            unit TEXT NOT NULL DEFAULT '',
+            method TEXT NOT NULL DEFAULT '',
+            instrument TEXT NOT NULL DEFAULT '',
+            observed_at TEXT,
+            lon REAL, lat REAL,
+            comment TEXT NOT NULL DEFAULT '',
+            {SYNC_COLUMNS}
+        );
+        CREATE INDEX observation_visit ON observation(visit_id);
+        CREATE INDEX observation_indicator ON observation(indicator);
+        CREATE TABLE finding (
+            id TEXT PRIMARY KEY,
+            visit_id TEXT NOT NULL REFERENCES visit(id),
+            category TEXT NOT NULL,
+            description TEXT NOT NULL,
+            severity TEXT NOT NULL,
+            follow_up TEXT NOT NULL,
+            follow_up_due TEXT,
+            follow_up_note TEXT NOT NULL DEFAULT '',
+            lon REAL, lat REAL,
+            {SYNC_COLUMNS}
+        );
+        CREATE INDEX finding_visit ON finding(visit_id);
+        CREATE TABLE photo_point (
+            id TEXT PRIMARY KEY,
+            site_id TEXT NOT NULL REFERENCES site(id),
+            plot_id TEXT REFERENCES plot(id),
+            name TEXT NOT NULL,
+            lon REAL NOT NULL, lat REAL NOT NULL,
+            bearing REAL,
+            notes TEXT NOT NULL DEFAULT '',
+            {SYNC_COLUMNS}
+        );
+        CREATE INDEX photo_point_site ON photo_point(site_id);
+        CREATE TABLE photo (
+            id TEXT PRIMARY KEY,
+            sha256 TEXT NOT NULL,
+            visit_id TEXT REFERENCES visit(id),
+            photo_point_id TEXT REFERENCES photo_point(id),
+            taken_at TEXT,
+            lon REAL, lat REAL, altitude_m REAL,
+            bearing REAL,
+            position_source TEXT,
+            orientation INTEGER NOT NULL DEFAULT 1,
+            width INTEGER, height INTEGER, size_bytes INTEGER,
+            mime TEXT NOT NULL DEFAULT 'image/jpeg',
+            original_name TEXT NOT NULL DEFAULT '',
+            caption TEXT NOT NULL DEFAULT '',
+            {SYNC_COLUMNS}
+        );
+        CREATE INDEX photo_visit ON photo(visit_id);
+        CREATE INDEX photo_sha ON photo(sha256);
+        CREATE INDEX photo_point_photos ON photo(photo_point_id);
+        CREATE TABLE track (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            geometry TEXT NOT NULL,
+            site_id TEXT REFERENCES site(id),
+            visit_id TEXT REFERENCES visit(id),
+            started_at TEXT, ended_at TEXT,
+            source_file TEXT NOT NULL DEFAULT '',
+            {SYNC_COLUMNS}
+        );
+
+        -- Local-only sync bookkeeping (design/SYNC.md §3.3).
+        CREATE TABLE sync_outbox (
+            device_seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            op_id TEXT NOT NULL UNIQUE,
+            entity TEXT NOT NULL,
+            entity_id TEXT NOT NULL,
+            op TEXT NOT NULL CHECK (op IN ('create','patch','delete','undelete','resolve')),
+            fields TEXT NOT NULL,
+            base_version INTEGER NOT NULL,
+            hlc TEXT NOT NULL,
+            schema_version INTEGER NOT NULL,
+            state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending','acked','rejected')),
+            result TEXT
+        );
+        CREATE INDEX sync_outbox_pending ON sync_outbox(state, device_seq);
+        CREATE INDEX sync_outbox_entity ON sync_outbox(entity, entity_id);
+        CREATE TABLE sync_meta (k TEXT PRIMARY KEY, v TEXT);
+        -- One row; set to 1 only inside a transaction that applies remote changes, so the
+        -- capture triggers stay quiet for them. Reset before commit: other readers never see 1.
+        CREATE TABLE sync_ctx (id INTEGER PRIMARY KEY CHECK (id = 1), applying_remote INTEGER NOT NULL);
+        INSERT INTO sync_ctx VALUES (1, 0);
+        """
+    )
+    for table in SYNCED_TABLES_V1:
+        outbox.install_capture_triggers(conn, table, schema_version=1)
+
+
+Migration = Callable[[sqlite3.Connection], None]
+
+# Index i holds the migration that takes the schema from version i to i + 1.
+MIGRATIONS: list[Migration] = [m001_initial]
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def synced_tables(conn: sqlite3.Connection) -> list[str]:
+    """Synced tables as they are in this database (the ones with a ``_version`` column)."""
+    names = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+    result = []
+    for name in names:
+        cols = {r[1] for r in conn.execute(f'PRAGMA table_info("{name}")')}
+        if "_version" in cols:
+            result.append(name)
+    order = {t: i for i, t in enumerate(SYNCED_TABLES_V1)}
+    return sorted(result, key=lambda t: (order.get(t, len(order)), t))

@@ -1,0 +1,509 @@
+"""The local store: the one place that reads and writes the database.
+
+All SQL lives in ``pemdesk.storage``. The store is used from one thread at a time (the UI gives it
+to a single database worker thread). Every write runs in a transaction; the capture triggers put
+the matching outbox entry in the same transaction (see ``outbox.py``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+import sqlite_utils
+
+from pemdesk import model
+from pemdesk.errors import InvalidInput, NotFound
+from pemdesk.ids import utc_now
+from pemdesk.storage.db import DB_FILENAME, connect, storage_error, wrap_storage_errors
+from pemdesk.storage.migrations import SCHEMA_VERSION
+from pemdesk.storage.records import from_row, table_of, to_row
+
+T = TypeVar("T")
+
+_NAMES_MN = {
+    "person": "хүн",
+    "site": "объект",
+    "plot": "талбай",
+    "visit": "үзлэг",
+    "participant": "оролцогч",
+    "observation": "хэмжилт",
+    "finding": "илрүүлэлт",
+    "photo_point": "зургийн цэг",
+    "photo": "зураг",
+    "track": "зам",
+}
+
+# Children whose edits are locked once their visit is finished.
+_VISIT_CHILDREN = (model.Participant, model.Observation, model.Finding)
+
+
+@dataclass
+class VisitDetail:
+    """A visit with everything recorded in it, as shown in the editor and printed in reports."""
+
+    visit: model.Visit
+    site: model.Site
+    plots: list[model.Plot] = field(default_factory=list)
+    participants: list[tuple[model.Participant, model.Person]] = field(default_factory=list)
+    observations: list[model.Observation] = field(default_factory=list)
+    findings: list[model.Finding] = field(default_factory=list)
+    photos: list[model.Photo] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class VisitFilter:
+    site_id: str | None = None
+    date_from: str | None = None  # inclusive, ISO date or datetime
+    date_to: str | None = None  # inclusive date
+    status: model.VisitStatus | None = None
+    latest_only: bool = True  # hide revisions that a newer revision supersedes
+
+
+class Store:
+    def __init__(self, db: sqlite_utils.Database, path: Path) -> None:
+        self.db = db
+        self.path = path
+        self._savepoints = itertools.count()
+
+    # --- opening -----------------------------------------------------------------------------
+    @classmethod
+    def open(cls, data_dir: Path | str) -> Store:
+        data_dir = Path(data_dir)
+        path = data_dir / DB_FILENAME
+        db = connect(path)
+        return cls(db, path)
+
+    @property
+    def data_dir(self) -> Path:
+        return self.path.parent
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        return self.db.conn
+
+    def close(self) -> None:
+        with contextlib.suppress(sqlite3.Error):
+            self.conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- transactions ------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def atomic(self) -> Iterator[None]:
+        """A transaction; nested calls become savepoints. Errors come out as StorageError."""
+        name = f"sp{next(self._savepoints)}"
+        outer = not self.conn.in_transaction
+        with wrap_storage_errors(self.path):
+            if outer:
+                self.conn.execute("BEGIN IMMEDIATE")
+            else:
+                self.conn.execute(f"SAVEPOINT {name}")
+            try:
+                yield
+            except BaseException:
+                if outer:
+                    self.conn.execute("ROLLBACK")
+                else:
+                    self.conn.execute(f"ROLLBACK TO {name}")
+                    self.conn.execute(f"RELEASE {name}")
+                raise
+            if outer:
+                try:
+                    self.conn.execute("COMMIT")
+                except sqlite3.Error as exc:
+                    with contextlib.suppress(sqlite3.Error):
+                        self.conn.execute("ROLLBACK")
+                    raise storage_error(exc, self.path) from exc
+            else:
+                self.conn.execute(f"RELEASE {name}")
+
+    def _query(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[dict[str, Any]]:
+        with wrap_storage_errors(self.path):
+            return list(self.db.query(sql, params))
+
+    # --- generic records ---------------------------------------------------------------------
+    def get(self, record_type: type[T], record_id: str) -> T:
+        table = table_of(record_type)
+        rows = self._query(f"SELECT * FROM {table} WHERE id = ? AND _deleted = 0", [record_id])
+        if not rows:
+            raise NotFound(
+                f"{_NAMES_MN[table].capitalize()} олдсонгүй: {record_id}",
+                f"No {table.replace('_', ' ')} with id {record_id}.",
+            )
+        record = from_row(record_type, rows[0])
+        if isinstance(record, model.Visit):
+            record.plot_ids = self._visit_plot_ids(record.id)
+        return record
+
+    def exists(self, record_type: type, record_id: str) -> bool:
+        table = table_of(record_type)
+        return bool(self._query(f"SELECT 1 FROM {table} WHERE id=? AND _deleted=0", [record_id]))
+
+    def save(self, record: Any) -> Any:
+        """Insert or update one record; only changed columns are written (and captured)."""
+        with self.atomic():
+            self._validate(record)
+            table = table_of(type(record))
+            row = to_row(record)
+            now = utc_now()
+            existing = self._query(f"SELECT * FROM {table} WHERE id = ?", [record.id])
+            if existing:
+                old = existing[0]
+                changes = {k: v for k, v in row.items() if old.get(k) != v}
+                if old["_deleted"]:
+                    changes["_deleted"] = 0
+                if changes:
+                    changes["updated_at"] = now
+                    sets = ", ".join(f'"{k}" = ?' for k in changes)
+                    self.conn.execute(
+                        f"UPDATE {table} SET {sets} WHERE id = ?", [*changes.values(), record.id]
+                    )
+            else:
+                row.update(created_at=now, updated_at=now)
+                cols = ", ".join(f'"{k}"' for k in row)
+                marks = ", ".join("?" for _ in row)
+                self.conn.execute(f"INSERT INTO {table} ({cols}) VALUES ({marks})", list(row.values()))
+            if isinstance(record, model.Visit):
+                self._save_visit_plots(record)
+        return record
+
+    def save_many(self, records: Iterable[Any]) -> int:
+        """Insert many new records of one type in one transaction (imports, demo data)."""
+        count = 0
+        with self.atomic():
+            for record in records:
+                self.save(record)
+                count += 1
+        return count
+
+    def add_observations(self, observations: Sequence[model.Observation]) -> int:
+        """Bulk insert of new observations (validated), in one transaction."""
+        if not observations:
+            return 0
+        with self.atomic():
+            visit_ids = {o.visit_id for o in observations}
+            for visit_id in visit_ids:
+                self._check_visit_editable(visit_id)
+            for o in observations:
+                self._validate_observation(o)
+            now = utc_now()
+            rows = [to_row(o) | {"created_at": now, "updated_at": now} for o in observations]
+            cols = list(rows[0])
+            sql = (
+                f"INSERT INTO observation ({', '.join(cols)}) "
+                f"VALUES ({', '.join('?' for _ in cols)})"
+            )
+            self.conn.executemany(sql, [[r[c] for c in cols] for r in rows])
+        return len(rows)
+
+    def delete(self, record_type: type, record_id: str) -> None:
+        """Soft delete: the row stays as a tombstone so the deletion can sync."""
+        with self.atomic():
+            record = self.get(record_type, record_id)
+            if isinstance(record, _VISIT_CHILDREN):
+                self._check_visit_editable(record.visit_id)
+            if isinstance(record, model.Visit):
+                self._check_visit_editable(record.id)
+            table = table_of(record_type)
+            self.conn.execute(
+                f"UPDATE {table} SET _deleted = 1, updated_at = ? WHERE id = ?",
+                [utc_now(), record_id],
+            )
+
+    # --- validation --------------------------------------------------------------------------
+    def _require(self, record_type: type, record_id: str | None) -> None:
+        if record_id is not None and not self.exists(record_type, record_id):
+            self.get(record_type, record_id)  # raises NotFound with the right sentence
+
+    def _validate(self, record: Any) -> None:
+        if isinstance(record, model.Site):
+            self._validate_site(record)
+        elif isinstance(record, model.Plot):
+            self._require(model.Site, record.site_id)
+            self._compute_plot_area(record)
+        elif isinstance(record, model.Visit):
+            self._require(model.Site, record.site_id)
+            self._require(model.Person, record.created_by)
+            for plot_id in record.plot_ids:
+                self._require(model.Plot, plot_id)
+            self._check_visit_editable(record.id)
+        elif isinstance(record, _VISIT_CHILDREN):
+            self._require(model.Visit, record.visit_id)
+            self._check_visit_editable(record.visit_id)
+            if isinstance(record, model.Participant):
+                self._require(model.Person, record.person_id)
+            if isinstance(record, model.Observation):
+                self._validate_observation(record)
+        elif isinstance(record, model.PhotoPoint):
+            self._require(model.Site, record.site_id)
+            self._require(model.Plot, record.plot_id)
+        elif isinstance(record, model.Photo):
+            self._require(model.Visit, record.visit_id)
+            self._require(model.PhotoPoint, record.photo_point_id)
+
+    def _validate_site(self, site: model.Site) -> None:
+        if not site.name_mn.strip():
+            raise InvalidInput("Объектын нэрийг оруулна уу.", "Enter the site's name.")
+        from pemdesk.gazetteer import Gazetteer
+
+        soum = Gazetteer.load().soum(site.soum_code)
+        if soum.aimag_code != site.aimag_code:
+            raise InvalidInput(
+                "Сонгосон сум тухайн аймагт харьяалагддаггүй.",
+                "The chosen soum does not belong to that aimag.",
+                detail=f"{site.soum_code} is in {soum.aimag_code}, not {site.aimag_code}",
+            )
+
+    def _validate_observation(self, obs: model.Observation) -> None:
+        from pemdesk.catalogue import Catalogue
+
+        catalogue = Catalogue.load()
+        indicator = catalogue.get(obs.indicator)
+        raw = obs.value_num if obs.value_num is not None else obs.value_text
+        if raw is None:
+            raise InvalidInput(
+                f"«{indicator.name('mn')}»-ийн утгыг оруулна уу.",
+                f"Enter a value for “{indicator.name('en')}”.",
+            )
+        value = catalogue.validate(obs.indicator, raw)
+        if isinstance(value, bool):
+            obs.value_num, obs.value_text = float(value), None
+        elif isinstance(value, int | float):
+            obs.value_num, obs.value_text = float(value), None
+        else:
+            obs.value_num, obs.value_text = None, str(value)
+        if not obs.unit:
+            obs.unit = indicator.unit
+
+    def _compute_plot_area(self, plot: model.Plot) -> None:
+        if plot.geometry is None:
+            plot.area_ha = None
+            return
+        from pemdesk.geo.area import geodesic_area_ha, validate_polygon
+
+        validate_polygon(plot.geometry)
+        plot.area_ha = round(geodesic_area_ha(plot.geometry), 4)
+
+    def _check_visit_editable(self, visit_id: str) -> None:
+        rows = self._query("SELECT status FROM visit WHERE id = ?", [visit_id])
+        if rows and rows[0]["status"] == model.VisitStatus.FINISHED:
+            raise InvalidInput(
+                "Дууссан үзлэгийг өөрчлөх боломжгүй; засвар хийхийн тулд шинэ хувилбар үүсгэнэ үү.",
+                "A finished visit is locked; amend it as a new revision instead.",
+                detail=f"visit {visit_id}",
+            )
+
+    # --- visits ------------------------------------------------------------------------------
+    def _visit_plot_ids(self, visit_id: str) -> list[str]:
+        rows = self._query(
+            "SELECT plot_id FROM visit_plot WHERE visit_id=? AND _deleted=0 ORDER BY created_at, id",
+            [visit_id],
+        )
+        return [r["plot_id"] for r in rows]
+
+    def _save_visit_plots(self, visit: model.Visit) -> None:
+        from pemdesk.ids import new_id
+
+        rows = self._query("SELECT id, plot_id, _deleted FROM visit_plot WHERE visit_id=?", [visit.id])
+        by_plot = {r["plot_id"]: r for r in rows}
+        now = utc_now()
+        for plot_id in visit.plot_ids:
+            current = by_plot.get(plot_id)
+            if current is None:
+                self.conn.execute(
+                    "INSERT INTO visit_plot (id, visit_id, plot_id, created_at, updated_at) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    [new_id(), visit.id, plot_id, now, now],
+                )
+            elif current["_deleted"]:
+                self.conn.execute(
+                    "UPDATE visit_plot SET _deleted=0, updated_at=? WHERE id=?", [now, current["id"]]
+                )
+        for plot_id, current in by_plot.items():
+            if plot_id not in visit.plot_ids and not current["_deleted"]:
+                self.conn.execute(
+                    "UPDATE visit_plot SET _deleted=1, updated_at=? WHERE id=?", [now, current["id"]]
+                )
+
+    def _visit_where(self, f: VisitFilter) -> tuple[str, list[Any]]:
+        clauses = ["v._deleted = 0"]
+        params: list[Any] = []
+        if f.site_id:
+            clauses.append("v.site_id = ?")
+            params.append(f.site_id)
+        if f.date_from:
+            clauses.append("v.started_at >= ?")
+            params.append(f.date_from)
+        if f.date_to:
+            # Inclusive of the whole last day: ISO text sorts, and "~" sorts after any time.
+            clauses.append("v.started_at <= ?")
+            params.append(f.date_to + ("~" if len(f.date_to) == 10 else ""))
+        if f.status:
+            clauses.append("v.status = ?")
+            params.append(str(f.status))
+        if f.latest_only:
+            clauses.append(
+                "NOT EXISTS (SELECT 1 FROM visit n WHERE n.supersedes = v.id AND n._deleted = 0)"
+            )
+        return " AND ".join(clauses), params
+
+    def list_visits(
+        self, f: VisitFilter | None = None, *, limit: int | None = None, offset: int = 0
+    ) -> list[model.Visit]:
+        """Visits, newest first; page with ``limit``/``offset`` for large stores."""
+        where, params = self._visit_where(f or VisitFilter())
+        sql = f"SELECT v.* FROM visit v WHERE {where} ORDER BY v.started_at DESC, v.id DESC"
+        if limit is not None:
+            sql += " LIMIT ? OFFSET ?"
+            params += [limit, offset]
+        return [from_row(model.Visit, r) for r in self._query(sql, params)]
+
+    def count_visits(self, f: VisitFilter | None = None) -> int:
+        where, params = self._visit_where(f or VisitFilter())
+        return self._query(f"SELECT count(*) AS n FROM visit v WHERE {where}", params)[0]["n"]
+
+    def visit_detail(self, visit_id: str) -> VisitDetail:
+        visit = self.get(model.Visit, visit_id)
+        detail = VisitDetail(visit=visit, site=self.get(model.Site, visit.site_id))
+        detail.plots = [self.get(model.Plot, pid) for pid in visit.plot_ids]
+        for row in self._query(
+            "SELECT * FROM participant WHERE visit_id=? AND _deleted=0 ORDER BY created_at, id",
+            [visit_id],
+        ):
+            participant = from_row(model.Participant, row)
+            detail.participants.append((participant, self.get(model.Person, participant.person_id)))
+        detail.observations = self._children(model.Observation, visit_id)
+        detail.findings = self._children(model.Finding, visit_id)
+        detail.photos = self._children(model.Photo, visit_id, order="taken_at, id")
+        return detail
+
+    def _children(self, record_type: type[T], visit_id: str, order: str = "created_at, id") -> list[T]:
+        table = table_of(record_type)
+        rows = self._query(
+            f"SELECT * FROM {table} WHERE visit_id=? AND _deleted=0 ORDER BY {order}", [visit_id]
+        )
+        return [from_row(record_type, r) for r in rows]
+
+    def observations_of(self, visit_id: str) -> list[model.Observation]:
+        return self._children(model.Observation, visit_id)
+
+    def findings_of(self, visit_id: str) -> list[model.Finding]:
+        return self._children(model.Finding, visit_id)
+
+    # --- sites, plots, people ----------------------------------------------------------------
+    def list_sites(
+        self, aimag_code: str | None = None, soum_code: str | None = None
+    ) -> list[model.Site]:
+        clauses, params = ["_deleted = 0"], []
+        if aimag_code:
+            clauses.append("aimag_code = ?")
+            params.append(aimag_code)
+        if soum_code:
+            clauses.append("soum_code = ?")
+            params.append(soum_code)
+        rows = self._query(
+            f"SELECT * FROM site WHERE {' AND '.join(clauses)} ORDER BY aimag_code, soum_code, name_mn",
+            params,
+        )
+        return [from_row(model.Site, r) for r in rows]
+
+    def list_plots(
+        self, site_id: str | None = None, stage: model.PlotStage | None = None
+    ) -> list[model.Plot]:
+        clauses, params = ["_deleted = 0"], []
+        if site_id:
+            clauses.append("site_id = ?")
+            params.append(site_id)
+        if stage:
+            clauses.append("stage = ?")
+            params.append(str(stage))
+        rows = self._query(
+            f"SELECT * FROM plot WHERE {' AND '.join(clauses)} ORDER BY site_id, name", params
+        )
+        return [from_row(model.Plot, r) for r in rows]
+
+    def list_people(self) -> list[model.Person]:
+        rows = self._query("SELECT * FROM person WHERE _deleted = 0 ORDER BY name")
+        return [from_row(model.Person, r) for r in rows]
+
+    def list_photo_points(self, site_id: str | None = None) -> list[model.PhotoPoint]:
+        where, params = ("AND site_id = ?", [site_id]) if site_id else ("", [])
+        rows = self._query(
+            f"SELECT * FROM photo_point WHERE _deleted = 0 {where} ORDER BY name", params
+        )
+        return [from_row(model.PhotoPoint, r) for r in rows]
+
+    def visit_counts_by_site(self) -> dict[str, int]:
+        rows = self._query(
+            "SELECT site_id, count(*) AS n FROM visit v WHERE v._deleted = 0 AND NOT EXISTS "
+            "(SELECT 1 FROM visit n WHERE n.supersedes = v.id AND n._deleted = 0) GROUP BY site_id"
+        )
+        return {r["site_id"]: r["n"] for r in rows}
+
+    # --- metadata, sync status, maintenance --------------------------------------------------
+    def meta(self, key: str, default: str | None = None) -> str | None:
+        rows = self._query("SELECT v FROM sync_meta WHERE k = ?", [key])
+        return rows[0]["v"] if rows else default
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.atomic():
+            self.conn.execute(
+                "INSERT INTO sync_meta (k, v) VALUES (?, ?) ON CONFLICT(k) DO UPDATE SET v=excluded.v",
+                [key, value],
+            )
+
+    def pending_changes(self) -> int:
+        return self._query("SELECT count(*) AS n FROM sync_outbox WHERE state='pending'")[0]["n"]
+
+    def outbox(self, entity_id: str | None = None) -> list[dict[str, Any]]:
+        if entity_id is None:
+            return self._query("SELECT * FROM sync_outbox ORDER BY device_seq")
+        return self._query(
+            "SELECT * FROM sync_outbox WHERE entity_id=? ORDER BY device_seq", [entity_id]
+        )
+
+    def is_empty(self) -> bool:
+        return not self._query("SELECT 1 FROM site LIMIT 1")
+
+    def check(self) -> list[str]:
+        """Integrity, foreign keys and migration state; an empty list means healthy."""
+        problems: list[str] = []
+        with wrap_storage_errors(self.path):
+            result = [r[0] for r in self.conn.execute("PRAGMA integrity_check")]
+            if result != ["ok"]:
+                problems += [f"integrity: {r}" for r in result]
+            for table, rowid, parent, _ in self.conn.execute("PRAGMA foreign_key_check"):
+                problems.append(f"foreign key: {table} row {rowid} refers to a missing {parent}")
+            version = self.conn.execute("PRAGMA user_version").fetchone()[0]
+            if version != SCHEMA_VERSION:
+                problems.append(f"schema version {version}, expected {SCHEMA_VERSION}")
+        return problems
+
+    def backup(self, target: Path | str) -> Path:
+        """A consistent copy through SQLite's online backup, safe while the GUI is writing."""
+        target = Path(target)
+        if target.exists():
+            raise InvalidInput(
+                f"Файл аль хэдийн байна: {target}", f"The file already exists: {target}"
+            )
+        partial = target.with_name(target.name + ".partial")
+        with wrap_storage_errors(target):
+            destination = sqlite3.connect(str(partial))
+            try:
+                self.conn.backup(destination)
+                destination.execute("PRAGMA journal_mode=DELETE")
+            finally:
+                destination.close()
+            partial.replace(target)
+        return target
+
