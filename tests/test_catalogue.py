@@ -325,6 +325,7 @@ def _mutated(change) -> dict:
         (lambda r: r["indicators"][0]["limits"][0].update(source=""), "needs its source"),
         (lambda r: r["indicators"][0]["limits"][0].update(averaging="weekly"), "averaging"),
         (lambda r: r.update(indicators={}), "must be a list"),
+        (lambda r: r["indicators"][0].update(decimals="2"), "wrong type"),
     ],
 )
 def test_inconsistent_catalogue_is_refused(tmp_path: Path, change, problem: str) -> None:

@@ -410,7 +410,7 @@ def _parse_indicator(raw: Any, n: int) -> Indicator:
         value_type=value_type,
         valid_min=_optional_number(raw, "valid_min", where),
         valid_max=_optional_number(raw, "valid_max", where),
-        decimals=int(raw.get("decimals") or 0),
+        decimals=int(_field(raw, "decimals", where, int)) if "decimals" in raw else 0,
         categories=categories,
         methods=methods,
         limits=limits,
