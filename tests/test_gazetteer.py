@@ -87,6 +87,27 @@ def test_mongolian_letters_where_they_belong(gaz: Gazetteer) -> None:
     assert gaz.find_soum("Есөнзүйл").name_en == "Yesönzüil"
 
 
+_LETTERS = "а б в г д е ё ж з и й к л м н о ө п р с т у ү ф х ц ч ш щ ъ ы ь э ю я"
+_LATIN = "a b v g d e yo j z i i k l m n o ö p r s t u ü f kh ts ch sh sh _ y i e yu ya"
+_ROMAN = {c: r.strip("_") for c, r in zip(_LETTERS.split(), _LATIN.split(), strict=True)}
+
+
+def _romanise(text: str) -> str:
+    """The documented scheme (ATTRIBUTION.md), written out again as the test's oracle."""
+    out, prev = [], " "
+    for ch in text.lower():
+        out.append("ye" if ch == "е" and prev in " -аеёиоөуүэюяы" else _ROMAN.get(ch, ch))
+        prev = ch
+    parts = re.split(r"([ -])", "".join(out))
+    return "".join(w[:1].upper() + w[1:] for w in parts)
+
+
+def test_english_names_follow_one_scheme(gaz: Gazetteer) -> None:
+    units = [*gaz.soums(), *gaz.aimags()]
+    wrong = [(u.name_mn, u.name_en) for u in units if _romanise(u.name_mn) != u.name_en]
+    assert wrong == []
+
+
 def test_special_cases(gaz: Gazetteer) -> None:
     by_src = {(s.aimag_code, s.name_src): s for s in gaz.soums()}
     assert by_src[("MN-051", "Baruun-Urt - Uulbayan")].name_mn == "Баруун-Урт"
