@@ -151,7 +151,7 @@ def build(source: Path, tables: Path, out: Path) -> dict[str, int]:
     aimag_features = []
     for code in sorted(aimag_rows):
         row = aimag_rows[code]
-        props: dict[str, Any] = {
+        aimag_props: dict[str, Any] = {
             "code": code,
             "name_mn": row["name_mn"],
             "name_en": row["name_en"],
@@ -161,7 +161,7 @@ def build(source: Path, tables: Path, out: Path) -> dict[str, int]:
             {
                 "type": "Feature",
                 "id": code,
-                "properties": props,
+                "properties": aimag_props,
                 "geometry": geometry_json(aimag_geoms[code]),
             }
         )
