@@ -275,6 +275,8 @@ class Store:
                 f"«{indicator.name('mn')}»-ийн утгыг оруулна уу.",
                 f"Enter a value for “{indicator.name('en')}”.",
             )
+        if indicator.value_type == "boolean" and isinstance(raw, float) and raw in (0.0, 1.0):
+            raw = bool(raw)  # booleans are stored as 0/1 in value_num
         value = catalogue.validate(obs.indicator, raw)
         if isinstance(value, bool):
             obs.value_num, obs.value_text = float(value), None

@@ -1,0 +1,81 @@
+"""The ``pemdesk`` command: the GUI with no subcommand, scripting commands otherwise.
+
+Each command module under ``pemdesk.cli`` has ``register(subparsers, groups)``; shared command
+groups (``import``, ``export``) are made here so several modules can add to them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from pemdesk import __version__, i18n
+from pemdesk.cli.common import CommandContext, fail
+from pemdesk.errors import PemdeskError
+from pemdesk.i18n import _
+
+# Modules that add subcommands; each must define register(subparsers, groups).
+COMMAND_MODULES = ["data", "db"]
+SHARED_GROUPS = {
+    "import": "Import files (photos, GPX, KML, GeoJSON, Shapefile, CSV)",
+    "export": "Export data for other programs",
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="pemdesk",
+        description=_("Participatory environmental monitoring of mining: records, maps, reports."),
+    )
+    parser.add_argument("--version", action="version", version=f"pemdesk {__version__}")
+    parser.add_argument("--data-dir", metavar="DIR", help=_("data folder (default: per user)"))
+    parser.add_argument("--lang", choices=i18n.LANGUAGES, help=_("language: mn or en"))
+    parser.add_argument(
+        "--demo", action="store_true", help=_("open the built-in demo data in its own folder")
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    groups: dict[str, argparse._SubParsersAction] = {}
+    for name, help_text in SHARED_GROUPS.items():
+        group_parser = sub.add_parser(name, help=_(help_text))
+        groups[name] = group_parser.add_subparsers(dest="subcommand", metavar="WHAT", required=True)
+    for module_name in COMMAND_MODULES:
+        module = importlib.import_module(f"pemdesk.cli.{module_name}")
+        module.register(sub, groups)
+    return parser
+
+
+def _language_from_argv(argv: Sequence[str]) -> str | None:
+    for i, arg in enumerate(argv):
+        if arg == "--lang" and i + 1 < len(argv):
+            return argv[i + 1]
+        if arg.startswith("--lang="):
+            return arg.split("=", 1)[1]
+    return None
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    # The language must be known before help texts are built.
+    lang = _language_from_argv(argv)
+    if lang in i18n.LANGUAGES:
+        i18n.set_language(lang)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        from pemdesk.cli.gui import run_gui
+
+        return run_gui(args)
+    ctx = CommandContext.from_args(args)
+    try:
+        return int(args.handler(ctx, args) or 0)
+    except PemdeskError as exc:
+        return fail(exc, ctx)
+    except KeyboardInterrupt:
+        print(_("Cancelled."), file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
