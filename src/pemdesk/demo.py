@@ -169,7 +169,10 @@ def is_loaded(store: Store) -> bool:
 
 
 def load_demo(store: Store) -> DemoSummary:
-    """Add the demo records to ``store`` (once; a second call changes nothing)."""
+    """Add the demo records to ``store`` (once; a second call changes nothing).
+
+    The records are not put in the sync outbox, so demo data never reaches a server.
+    """
     if is_loaded(store):
         return DemoSummary(already_loaded=True)
     from pemdesk.catalogue import Catalogue
@@ -180,7 +183,8 @@ def load_demo(store: Store) -> DemoSummary:
     catalogue = Catalogue.load()
     summary = DemoSummary()
     stages = list(model.PlotStage)
-    with store.atomic():
+    # Demo records stay local: they are never captured for sync.
+    with store.capture_suppressed():
         people = []
         for name, role, organisation, phone in PEOPLE:
             person = model.Person(name=name, role=role, organisation=organisation, phone=phone,

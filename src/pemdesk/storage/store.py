@@ -127,6 +127,22 @@ class Store:
             else:
                 self.conn.execute(f"RELEASE {name}")
 
+    @contextlib.contextmanager
+    def capture_suppressed(self) -> Iterator[None]:
+        """A transaction whose writes are not captured into the outbox.
+
+        For applying changes that came from the server (they must not echo back) and for demo
+        data (it must never reach a server). The flag is reset before commit, so no other
+        connection ever sees it set.
+        """
+        with self.atomic():
+            previous = self.conn.execute("SELECT applying_remote FROM sync_ctx").fetchone()[0]
+            self.conn.execute("UPDATE sync_ctx SET applying_remote = 1")
+            try:
+                yield
+            finally:
+                self.conn.execute("UPDATE sync_ctx SET applying_remote = ?", [previous])
+
     def _query(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[dict[str, Any]]:
         with wrap_storage_errors(self.path):
             return list(self.db.query(sql, params))
