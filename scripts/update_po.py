@@ -1,7 +1,12 @@
-"""Collect every ``_("...")`` string in src/ into the Mongolian catalogue (resources/locale).
+"""Collect ``_("...")`` strings into a Mongolian catalogue file (resources/locale/mn/LC_MESSAGES).
 
-New strings are added with an empty translation; strings no longer used are marked obsolete.
-Run after adding UI or CLI text, then fill in the Mongolian:  python scripts/update_po.py
+The program reads every ``*.po`` there (one per area, so several people can work at once):
+
+    python scripts/update_po.py                                   # src/ -> pemdesk.po
+    python scripts/update_po.py --po map.po --src src/pemdesk/ui/map src/pemdesk/geo
+
+New strings (not already in another .po file) get an empty translation to fill in; entries whose
+string is used nowhere in src/ any more are marked obsolete.
 """
 
 from __future__ import annotations
@@ -13,13 +18,14 @@ from pathlib import Path
 import polib
 
 ROOT = Path(__file__).resolve().parents[1]
-PO_PATH = ROOT / "resources" / "locale" / "mn" / "LC_MESSAGES" / "pemdesk.po"
+PO_DIR = ROOT / "resources" / "locale" / "mn" / "LC_MESSAGES"
 
 
-def source_messages(src: Path = ROOT / "src") -> dict[str, list[str]]:
+def source_messages(*sources: Path) -> dict[str, list[str]]:
     """msgid -> places it is used."""
     found: dict[str, list[str]] = {}
-    for path in sorted(src.rglob("*.py")):
+    files = sorted({f for src in sources for f in ([src] if src.is_file() else src.rglob("*.py"))})
+    for path in files:
         tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
         for node in ast.walk(tree):
             if (
@@ -36,8 +42,22 @@ def source_messages(src: Path = ROOT / "src") -> dict[str, list[str]]:
 
 
 def main() -> int:
-    messages = source_messages()
-    po = polib.pofile(str(PO_PATH)) if PO_PATH.exists() else polib.POFile()
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--po", default="pemdesk.po", help="catalogue file name in " + str(PO_DIR))
+    parser.add_argument("--src", nargs="*", type=Path, default=[ROOT / "src"])
+    args = parser.parse_args()
+    po_path = PO_DIR / args.po
+    everywhere = source_messages(ROOT / "src")
+    elsewhere = set()
+    for other in PO_DIR.glob("*.po"):
+        if other.name != args.po:
+            elsewhere |= {e.msgid for e in polib.pofile(str(other)) if not e.obsolete}
+    messages = {
+        k: v for k, v in source_messages(*[p.resolve() for p in args.src]).items() if k not in elsewhere
+    }
+    po = polib.pofile(str(po_path)) if po_path.exists() else polib.POFile()
     po.metadata = {
         "Project-Id-Version": "pemdesk",
         "Language": "mn",
@@ -54,11 +74,11 @@ def main() -> int:
         entry.obsolete = False
         entry.occurrences = [(p.rsplit(":", 1)[0], p.rsplit(":", 1)[1] if ":" in p else "") for p in places[:3]]
     for entry in po:
-        if entry.msgid not in messages:
+        if entry.msgid not in everywhere:
             entry.obsolete = True
     po.sort(key=lambda e: e.msgid)  # stable file, small diffs
-    PO_PATH.parent.mkdir(parents=True, exist_ok=True)
-    po.save(str(PO_PATH))
+    po_path.parent.mkdir(parents=True, exist_ok=True)
+    po.save(str(po_path))
     missing = [e.msgid for e in po if not e.obsolete and not e.msgstr]
     print(f"{len(messages)} messages, {len(missing)} without a Mongolian translation")
     for m in missing:

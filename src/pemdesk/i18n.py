@@ -1,8 +1,8 @@
 """Language: Mongolian first, English second, one mechanism for the whole program.
 
-Strings are written in English in the code and wrapped in ``_()``; the Mongolian catalogue is a
-gettext ``.po`` file in ``resources/locale/mn/LC_MESSAGES/pemdesk.po``, read with polib (no compile
-step, so a checkout, a wheel and a frozen bundle behave alike). Errors carry both languages in
+Strings are written in English in the code and wrapped in ``_()``; the Mongolian catalogue is the
+gettext ``.po`` files in ``resources/locale/mn/LC_MESSAGES/`` (one per area), read with polib (no
+compile step, so a checkout, a wheel and a frozen bundle behave alike). Errors carry both languages in
 themselves (see ``errors.py``) because they are raised far from any UI.
 """
 
@@ -37,16 +37,17 @@ def get_language() -> str:
 def _catalogue(lang: str) -> dict[str, str]:
     if lang == "en":
         return {}
-    path = resource_path("locale", lang, "LC_MESSAGES", "pemdesk.po")
-    if not path.exists():
+    folder = resource_path("locale", lang, "LC_MESSAGES")
+    if not folder.is_dir():
         return {}
     import polib
 
-    return {
-        e.msgid: e.msgstr
-        for e in polib.pofile(str(path))
-        if e.msgstr and not e.obsolete and "fuzzy" not in e.flags
-    }
+    merged: dict[str, str] = {}
+    for path in sorted(folder.glob("*.po")):  # one file per area of the program
+        for e in polib.pofile(str(path)):
+            if e.msgstr and not e.obsolete and "fuzzy" not in e.flags:
+                merged[e.msgid] = e.msgstr
+    return merged
 
 
 def _(message: str) -> str:
