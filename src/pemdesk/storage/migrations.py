@@ -41,7 +41,7 @@ SYNCED_TABLES_V1 = (
 
 
 def m001_initial(conn: sqlite3.Connection) -> None:
-    run_script(conn, 
+    run_script(conn,
         f"""
         CREATE TABLE person (
             id TEXT PRIMARY KEY,

@@ -47,7 +47,7 @@ def install_capture_triggers(conn: sqlite3.Connection, table: str, schema_versio
         "INSERT INTO sync_outbox (op_id, entity, entity_id, op, fields, base_version, hlc, "
         "schema_version) VALUES "
     )
-    run_script(conn, 
+    run_script(conn,
         f"""
         CREATE TRIGGER "{table}_outbox_ins" AFTER INSERT ON "{table}"
         WHEN {_NOT_APPLYING}

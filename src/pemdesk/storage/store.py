@@ -294,9 +294,7 @@ class Store:
         if indicator.value_type == "boolean" and isinstance(raw, float) and raw in (0.0, 1.0):
             raw = bool(raw)  # booleans are stored as 0/1 in value_num
         value = catalogue.validate(obs.indicator, raw)
-        if isinstance(value, bool):
-            obs.value_num, obs.value_text = float(value), None
-        elif isinstance(value, int | float):
+        if isinstance(value, int | float):  # bool included: stored as 0/1
             obs.value_num, obs.value_text = float(value), None
         else:
             obs.value_num, obs.value_text = None, str(value)
