@@ -218,10 +218,50 @@ def m001_initial(conn: sqlite3.Connection) -> None:
         outbox.install_capture_triggers(conn, table, schema_version=1)
 
 
+def m002_blobs_and_seals(conn: sqlite3.Connection) -> None:
+    """Local photo-file index (``blob``, design/SYNC.md §3.3) and the sealed visit documents."""
+    run_script(conn,
+        f"""
+        -- Local only: one row per file in the content-addressed photo store (originals, previews,
+        -- thumbnails). priority: lower goes first (thumbnails 1, previews 3, originals 5).
+        CREATE TABLE blob (
+            sha256 TEXT PRIMARY KEY,
+            size INTEGER NOT NULL,
+            path TEXT NOT NULL,
+            mime TEXT,
+            kind TEXT NOT NULL DEFAULT 'original',  -- original|preview|thumb
+            derived_from TEXT,
+            -- queued|uploading|present|deferred_usb|failed
+            upload_state TEXT NOT NULL DEFAULT 'queued',
+            upload_url TEXT,
+            upload_offset INTEGER NOT NULL DEFAULT 0,
+            priority INTEGER NOT NULL DEFAULT 5
+        );
+        CREATE INDEX blob_derived ON blob(derived_from, kind);
+        CREATE INDEX blob_upload ON blob(upload_state, priority);
+        -- Synced: the exact document a visit revision was sealed with (id = the visit's id), so
+        -- any device can name what changed since. Written once, never edited.
+        CREATE TABLE visit_seal (
+            id TEXT PRIMARY KEY REFERENCES visit(id),
+            format TEXT NOT NULL,
+            revision INTEGER NOT NULL,
+            digest TEXT NOT NULL,
+            signature TEXT NOT NULL,
+            public_key TEXT NOT NULL,
+            previous_digest TEXT,
+            document TEXT NOT NULL,
+            sealed_at TEXT NOT NULL,
+            {SYNC_COLUMNS}
+        );
+        """
+    )
+    outbox.install_capture_triggers(conn, "visit_seal", schema_version=2)
+
+
 Migration = Callable[[sqlite3.Connection], None]
 
 # Index i holds the migration that takes the schema from version i to i + 1.
-MIGRATIONS: list[Migration] = [m001_initial]
+MIGRATIONS: list[Migration] = [m001_initial, m002_blobs_and_seals]
 
 SCHEMA_VERSION = len(MIGRATIONS)
 
