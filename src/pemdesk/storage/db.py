@@ -12,7 +12,8 @@ from pathlib import Path
 import sqlite_utils
 
 from pemdesk.errors import StorageError
-from pemdesk.storage.migrations import MIGRATIONS, SCHEMA_VERSION
+from pemdesk.storage import migrations
+from pemdesk.storage.migrations import SCHEMA_VERSION
 
 DB_FILENAME = "pemdesk.sqlite"
 
@@ -36,8 +37,10 @@ def storage_error(exc: BaseException, path: Path | str = "") -> StorageError:
             "The data folder cannot be written to. Choose another folder or check its permissions.",
             detail=f"{exc} {path}",
         )
-    if isinstance(exc, sqlite3.DatabaseError) and (
-        "not a database" in text or "malformed" in text or "corrupt" in text
+    # Damaged pages can surface as undecodable text rather than as an SQLite error.
+    if isinstance(exc, UnicodeDecodeError) or (
+        isinstance(exc, sqlite3.DatabaseError)
+        and ("not a database" in text or "malformed" in text or "corrupt" in text)
     ):
         return StorageError(
             "Өгөгдлийн файл эвдэрсэн байна. Хуулбараас сэргээнэ үү (pemdesk db backup); файлд "
@@ -65,7 +68,7 @@ def wrap_storage_errors(path: Path | str = "") -> Iterator[None]:
         yield
     except StorageError:
         raise
-    except (sqlite3.Error, OSError) as exc:
+    except (sqlite3.Error, OSError, UnicodeDecodeError) as exc:
         raise storage_error(exc, path) from exc
 
 
@@ -102,15 +105,17 @@ def connect(path: Path) -> sqlite_utils.Database:
         return sqlite_utils.Database(conn)
 
 
-def migrate(conn: sqlite3.Connection, target: int = SCHEMA_VERSION) -> None:
+def migrate(conn: sqlite3.Connection, target: int | None = None) -> None:
     """Apply the migrations from the stored version up to ``target``, each in one transaction."""
+    if target is None:
+        target = len(migrations.MIGRATIONS)
     version = conn.execute("PRAGMA user_version").fetchone()[0]
     for number in range(version, target):
         # Foreign keys are checked after the step, not while a migration reshapes tables.
         conn.execute("PRAGMA foreign_keys=OFF")
         conn.execute("BEGIN IMMEDIATE")
         try:
-            MIGRATIONS[number](conn)
+            migrations.MIGRATIONS[number](conn)
             problems = conn.execute("PRAGMA foreign_key_check").fetchall()
             if problems:
                 raise sqlite3.IntegrityError(f"migration {number + 1} broke foreign keys: {problems[:5]}")
