@@ -258,10 +258,28 @@ def m002_blobs_and_seals(conn: sqlite3.Connection) -> None:
     outbox.install_capture_triggers(conn, "visit_seal", schema_version=2)
 
 
+def m003_seal_receipts(conn: sqlite3.Connection) -> None:
+    """Local only: the server's countersigned receipts for sealed visits (``sync/receipts.py``)."""
+    run_script(conn,
+        """
+        CREATE TABLE seal_receipt (
+            visit_id TEXT NOT NULL,
+            digest TEXT NOT NULL,
+            status TEXT NOT NULL,          -- verified|photos_pending|invalid
+            checked_at TEXT NOT NULL,
+            server_key TEXT NOT NULL,
+            receipt TEXT NOT NULL,         -- the whole countersigned receipt (JSON)
+            stored_at TEXT NOT NULL,
+            PRIMARY KEY (visit_id, digest)
+        );
+        """
+    )
+
+
 Migration = Callable[[sqlite3.Connection], None]
 
 # Index i holds the migration that takes the schema from version i to i + 1.
-MIGRATIONS: list[Migration] = [m001_initial, m002_blobs_and_seals]
+MIGRATIONS: list[Migration] = [m001_initial, m002_blobs_and_seals, m003_seal_receipts]
 
 SCHEMA_VERSION = len(MIGRATIONS)
 
