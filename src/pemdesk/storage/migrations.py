@@ -276,10 +276,38 @@ def m003_seal_receipts(conn: sqlite3.Connection) -> None:
     )
 
 
+def m004_sync_client(conn: sqlite3.Connection) -> None:
+    """Local only: sync client bookkeeping (design/SYNC.md §3.3, docs/sync-protocol.md)."""
+    run_script(conn,
+        """
+        -- When an op was first handed to the network or a bundle (status "sent" until acked).
+        ALTER TABLE sync_outbox ADD COLUMN sent_at TEXT;
+        -- The server's copy of a record that has unsynced local edits (never overwrite them).
+        CREATE TABLE sync_base (
+            entity TEXT NOT NULL, entity_id TEXT NOT NULL, version INTEGER NOT NULL,
+            deleted INTEGER NOT NULL, conflict INTEGER NOT NULL, data TEXT NOT NULL,
+            PRIMARY KEY (entity, entity_id)
+        );
+        -- Pull position per scope, valid only within one server epoch.
+        CREATE TABLE sync_cursor (
+            scope TEXT PRIMARY KEY, server_epoch TEXT NOT NULL, server_seq INTEGER NOT NULL
+        );
+        -- Open conflicts the server reported on records (both values kept for a coordinator).
+        CREATE TABLE sync_conflict (
+            conflict_id TEXT PRIMARY KEY, entity TEXT NOT NULL, entity_id TEXT NOT NULL,
+            fields TEXT NOT NULL, server_value TEXT NOT NULL, incoming_value TEXT NOT NULL,
+            provisional TEXT NOT NULL, detail TEXT NOT NULL
+        );
+        CREATE INDEX sync_conflict_record ON sync_conflict(entity, entity_id);
+        """
+    )
+
+
 Migration = Callable[[sqlite3.Connection], None]
 
 # Index i holds the migration that takes the schema from version i to i + 1.
-MIGRATIONS: list[Migration] = [m001_initial, m002_blobs_and_seals, m003_seal_receipts]
+MIGRATIONS: list[Migration] = [m001_initial, m002_blobs_and_seals, m003_seal_receipts,
+                           m004_sync_client]
 
 SCHEMA_VERSION = len(MIGRATIONS)
 
