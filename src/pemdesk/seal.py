@@ -248,3 +248,13 @@ def parse_qr(text: str) -> QrPayload:
             detail=f"{exc}: {text[:80]!r}",
         ) from exc
     return QrPayload(parts[1], revision, parts[3].lower())
+
+
+def seal_visit(store: Any, visit: Any, key: Any = None) -> str:
+    """Seal a visit in a store (``pemdesk.verify.seal_visit``); here so ``finish_visit`` finds it.
+
+    Imported lazily: this module itself stays free of the store.
+    """
+    from pemdesk.verify import seal_visit as _seal_visit
+
+    return _seal_visit(store, visit, key)
