@@ -410,6 +410,14 @@ class Store:
         )
         return [from_row(record_type, r) for r in rows]
 
+    def visit_superseding(self, visit_id: str) -> model.Visit | None:
+        """The revision that supersedes a visit, if any."""
+        rows = self._query(
+            "SELECT id FROM visit WHERE supersedes = ? AND _deleted = 0 ORDER BY revision DESC LIMIT 1",
+            [visit_id],
+        )
+        return self.get(model.Visit, rows[0]["id"]) if rows else None
+
     def observations_of(self, visit_id: str) -> list[model.Observation]:
         return self._children(model.Observation, visit_id)
 

@@ -35,7 +35,9 @@ def make_app(argv: list[str] | None = None) -> QApplication:
 
 
 def run(data_dir: Path, demo: bool = False, lang: str | None = None) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     app = make_app()
     chosen = lang or str(settings().value("language", i18n.DEFAULT_LANGUAGE))
     i18n.set_language(chosen if chosen in i18n.LANGUAGES else i18n.DEFAULT_LANGUAGE)

@@ -1,33 +1,78 @@
-"""The main window: sites by aimag and soum on the left, the selected site's visits on the right."""
+"""The main window: the site browser on the left, tabs on the right ("Visits", later "Map", ...).
+
+How to plug in (other areas of the program; one-line edits, no need to touch this file's logic):
+
+* **Your own code at start-up**: add ``"pemdesk.ui.yourmodule:install"`` to ``PLUGINS`` below.
+  ``install(window)`` runs once the window is built; a failing plug-in is logged and shown, and the
+  window still opens.
+* **A tab**: ``window.add_tab(widget, "Map")`` (English title; it is translated and retranslated).
+* **A menu action**: ``window.add_action(window.menu_reports, "Print visit report", slot,
+  shortcut="Ctrl+P")`` returns the ``QAction``; its text is retranslated on a language switch.
+  Menus: ``menu_file``, ``menu_visit``, ``menu_reports``, ``menu_sync``, ``menu_tools``,
+  ``menu_view``, ``menu_help``; the tool bar is ``window.toolbar``.
+* **Selection**: ``current_site_id()``, ``current_visit_id()``; signals ``site_selected(str)``,
+  ``visit_opened(str)`` (an editor was opened on that visit), ``language_changed(str)``.
+  ``select_site(id)`` and ``open_visit(id)`` drive the window from outside (e.g. the map).
+* **Database work**: ``window.ops.run(fn_of_store, on_success)`` / ``window.ops.write(...)`` —
+  never touch the store on the GUI thread. After any write ``ops.changed`` fires and views refresh.
+* **Status bar**: ``window.status_sync`` (a QLabel owned by the sync area; it shows the last sync
+  time from the store's ``sync_meta`` key ``last_sync_at`` until sync replaces it),
+  ``window.status_pending`` and ``window.status_dir``.
+* **Long work**: ``window.run_with_progress(fn_of_store_and_progress, label, on_success)`` shows a
+  progress dialog with a working Cancel (the core polls ``progress.check()``).
+"""
 
 from __future__ import annotations
 
+import importlib
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QAction, QActionGroup, QStandardItem, QStandardItemModel
+from PySide6.QtCore import QDate, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QHBoxLayout,
     QHeaderView,
     QLabel,
+    QLineEdit,
     QMainWindow,
     QMessageBox,
+    QProgressDialog,
+    QPushButton,
     QSplitter,
     QTableView,
+    QTabWidget,
+    QToolBar,
     QTreeView,
     QVBoxLayout,
     QWidget,
 )
 
 from pemdesk import i18n, model
-from pemdesk.i18n import _
+from pemdesk.i18n import _, format_datetime
+from pemdesk.labels import N_, label
 from pemdesk.storage import Store, VisitFilter
 from pemdesk.ui.errors import show_error
 from pemdesk.ui.ops import Operations
 from pemdesk.ui.visits_model import VisitsModel
 
+log = logging.getLogger(__name__)
+
 SITE_ID_ROLE = Qt.ItemDataRole.UserRole + 1
+KIND_ROLE = Qt.ItemDataRole.UserRole + 2  # "aimag", "soum", "site", "plot"
+
+DRAFT_RECOVERED = N_(
+    "The program stopped while this visit was open. Your draft was kept; check it and go on."
+)
+
+# "module:function" entries called with the window once it is built (see the module docstring).
+PLUGINS: list[str] = []
 
 
 @dataclass
@@ -36,14 +81,25 @@ class SiteRow:
     aimag: tuple[str, str, str]  # code, name_mn, name_en
     soum: tuple[str, str, str]
     visits: int
+    plots: list[model.Plot]
+
+
+@dataclass
+class Overview:
+    rows: list[SiteRow]
+    pending: int
+    last_sync: str | None
 
 
 def load_site_rows(store: Store) -> list[SiteRow]:
-    """Runs on the database thread: sites with their place names and visit counts."""
+    """Runs on the database thread: sites with their place names, plots and visit counts."""
     from pemdesk.gazetteer import Gazetteer
 
     gaz = Gazetteer.load()
     counts = store.visit_counts_by_site()
+    plots: dict[str, list[model.Plot]] = {}
+    for plot in store.list_plots():
+        plots.setdefault(plot.site_id, []).append(plot)
     rows = []
     for site in store.list_sites():
         soum = gaz.soum(site.soum_code)
@@ -54,12 +110,21 @@ def load_site_rows(store: Store) -> list[SiteRow]:
                 (aimag.code, aimag.name_mn, aimag.name_en),
                 (soum.code, soum.name_mn, soum.name_en),
                 counts.get(site.id, 0),
+                plots.get(site.id, []),
             )
         )
     return rows
 
 
+def load_overview(store: Store) -> Overview:
+    return Overview(load_site_rows(store), store.pending_changes(), store.meta("last_sync_at"))
+
+
 class MainWindow(QMainWindow):
+    site_selected = Signal(str)
+    visit_opened = Signal(str)
+    language_changed = Signal(str)
+
     def __init__(self, data_dir: Path, demo: bool = False) -> None:
         super().__init__()
         self.data_dir = data_dir
@@ -69,165 +134,519 @@ class MainWindow(QMainWindow):
         self.ops.changed.connect(self.refresh)
         self._site_rows: list[SiteRow] = []
         self._selected_site: str | None = None
+        self._translated: list[tuple[Callable[[str], None], str]] = []
+        self._tab_titles: list[tuple[QWidget, str]] = []
+        self.editors: dict[str, Any] = {}  # visit id -> open VisitEditor
+        self.loaded = False  # True once the first overview has arrived (benchmarks wait for it)
 
+        # --- left: site browser -------------------------------------------------------------
+        self.search = QLineEdit()
+        self.search.setClearButtonEnabled(True)
+        self.search.textChanged.connect(lambda _t: self._fill_tree())
+        self.stage_filter = QComboBox()
+        self.stage_filter.currentIndexChanged.connect(lambda _i: self._fill_tree())
         self.tree_model = QStandardItemModel(self)
         self.tree = QTreeView()
         self.tree.setModel(self.tree_model)
         self.tree.setHeaderHidden(True)
         self.tree.selectionModel().currentChanged.connect(self._on_tree_current)
+        self.tree.doubleClicked.connect(self._on_tree_double_clicked)
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(4, 4, 4, 4)
+        left_layout.addWidget(self.search)
+        left_layout.addWidget(self.stage_filter)
+        left_layout.addWidget(self.tree, 1)
 
+        # --- right: tabs; the first is the visits of the selected site ------------------------
         self.site_header = QLabel()
         self.site_header.setTextFormat(Qt.TextFormat.RichText)
         self.site_header.setWordWrap(True)
+        self.status_filter = QComboBox()
+        self.date_from = QDateEdit()
+        self.date_to = QDateEdit()
+        for edit in (self.date_from, self.date_to):
+            edit.setCalendarPopup(True)
+            edit.setDisplayFormat("yyyy.MM.dd")
+            edit.setSpecialValueText(" ")
+            edit.setMinimumDate(QDate(2000, 1, 1))
+            edit.setDate(edit.minimumDate())  # the minimum shows as blank: no limit
+        self.date_from_label = QLabel()
+        self.date_to_label = QLabel()
+        self.show_revisions = QCheckBox()
+        self.new_visit_button = QPushButton()
+        self.new_visit_button.clicked.connect(self.new_visit)
+        filters = QHBoxLayout()
+        filters.addWidget(self.status_filter)
+        filters.addWidget(self.date_from_label)
+        filters.addWidget(self.date_from)
+        filters.addWidget(self.date_to_label)
+        filters.addWidget(self.date_to)
+        filters.addWidget(self.show_revisions)
+        filters.addStretch(1)
+        filters.addWidget(self.new_visit_button)
+        self.status_filter.currentIndexChanged.connect(lambda _i: self._apply_visit_filter())
+        self.date_from.dateChanged.connect(lambda _d: self._apply_visit_filter())
+        self.date_to.dateChanged.connect(lambda _d: self._apply_visit_filter())
+        self.show_revisions.toggled.connect(lambda _c: self._apply_visit_filter())
+
         self.visits_model = VisitsModel(self.ops)
         self.visits = QTableView()
         self.visits.setModel(self.visits_model)
         self.visits.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
-        self.visits.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.visits.horizontalHeader().setStretchLastSection(True)
+        self.visits.setSelectionMode(QTableView.SelectionMode.SingleSelection)
+        header = self.visits.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setDefaultSectionSize(150)
+        header.setStretchLastSection(True)
         self.visits.verticalHeader().hide()
+        self.visits.doubleClicked.connect(
+            lambda index: self.open_visit(self.visits_model.visit(index.row()).id)
+        )
 
-        right = QWidget()
-        layout = QVBoxLayout(right)
+        visits_page = QWidget()
+        layout = QVBoxLayout(visits_page)
         layout.addWidget(self.site_header)
+        layout.addLayout(filters)
         layout.addWidget(self.visits, 1)
+        self.tabs = QTabWidget()
+        self.add_tab(visits_page, "Visits")
+
         splitter = QSplitter()
-        splitter.addWidget(self.tree)
-        splitter.addWidget(right)
+        splitter.addWidget(left)
+        splitter.addWidget(self.tabs)
         splitter.setStretchFactor(1, 3)
-        splitter.setSizes([320, 700])
+        splitter.setSizes([330, 770])
         self.setCentralWidget(splitter)
 
+        # --- status bar ------------------------------------------------------------------------
         self.status_dir = QLabel()
+        self.status_sync = QLabel()
         self.status_pending = QLabel()
         self.statusBar().addWidget(self.status_dir, 1)
+        self.statusBar().addPermanentWidget(self.status_sync)
         self.statusBar().addPermanentWidget(self.status_pending)
+        self._last_sync: str | None = None
+        self._pending = 0
+
         self._build_menus()
-        self.resize(1100, 700)
+        self.resize(1180, 760)
         self.retranslate()
+        self._run_plugins()
         QTimer.singleShot(0, self._first_load)
+
+    # --- extension points ------------------------------------------------------------------
+    def add_tab(self, widget: QWidget, title: str) -> int:
+        """Add a tab; ``title`` is English and is translated (again on a language switch)."""
+        self._tab_titles.append((widget, title))
+        return self.tabs.addTab(widget, _(title))
+
+    def add_action(
+        self,
+        menu: Any,
+        text: str,
+        slot: Callable[[], Any] | None = None,
+        shortcut: str | QKeySequence | QKeySequence.StandardKey | None = None,
+        toolbar: bool = False,
+    ) -> QAction:
+        """A menu action whose English ``text`` is translated and retranslated."""
+        action = QAction(_(text), self)
+        if slot is not None:
+            action.triggered.connect(lambda _checked=False: slot())
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        menu.addAction(action)
+        if toolbar:
+            self.toolbar.addAction(action)
+        self.translated(action.setText, text)
+        return action
+
+    def translated(self, setter: Callable[[str], None], text: str) -> None:
+        """Register ``setter(_(text))`` to be called again whenever the language changes."""
+        self._translated.append((setter, text))
+        setter(_(text))
+
+    def current_site_id(self) -> str | None:
+        return self._selected_site
+
+    def current_visit_id(self) -> str | None:
+        """The visit selected in the visits table (or None)."""
+        rows = self.visits.selectionModel().selectedRows()
+        if rows:
+            return self.visits_model.visit(rows[0].row()).id
+        return None
+
+    def _run_plugins(self) -> None:
+        for entry in PLUGINS:
+            try:
+                module_name, _sep, function = entry.partition(":")
+                getattr(importlib.import_module(module_name), function or "install")(self)
+            except Exception as exc:  # a broken plug-in must not stop the program from opening
+                log.exception("plug-in %s failed", entry)
+                show_error(self, exc)
+
+    def run_with_progress(
+        self,
+        operation: Callable[[Store, Any], Any],
+        text: str,
+        on_success: Callable[[Any], None] | None = None,
+    ) -> Any:
+        """Run ``operation(store, progress)`` on the database thread with a progress dialog."""
+        from pemdesk.progress import Progress
+
+        progress = Progress()
+        dialog = QProgressDialog(_(text), _("Cancel"), 0, 0, self)
+        dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        dialog.setMinimumDuration(200)
+        dialog.canceled.connect(progress.cancel)
+        timer = QTimer(dialog)
+
+        def poll() -> None:
+            if progress.total:
+                dialog.setMaximum(int(progress.total))
+                dialog.setValue(int(progress.done))
+            if progress.label:
+                dialog.setLabelText(progress.label)
+
+        timer.timeout.connect(poll)
+        timer.start(100)
+
+        def finished(result: Any) -> None:
+            timer.stop()
+            dialog.reset()
+            dialog.deleteLater()
+            if on_success is not None:
+                on_success(result)
+
+        def failed(exc: BaseException) -> None:
+            timer.stop()
+            dialog.reset()
+            dialog.deleteLater()
+            show_error(self, exc)
+
+        self.ops.write(lambda store: operation(store, progress), finished, failed)
+        return progress
 
     # --- menus and language --------------------------------------------------------------------
     def _build_menus(self) -> None:
-        self.menu_file = self.menuBar().addMenu("")
-        self.action_demo = QAction(self)
-        self.action_demo.triggered.connect(self.load_demo)
-        self.menu_file.addAction(self.action_demo)
-        self.menu_file.addSeparator()
-        self.action_quit = QAction(self)
-        self.action_quit.triggered.connect(self.close)
-        self.menu_file.addAction(self.action_quit)
+        bar = self.menuBar()
+        self.menu_file = bar.addMenu("")
+        self.menu_visit = bar.addMenu("")
+        self.menu_reports = bar.addMenu("")
+        self.menu_sync = bar.addMenu("")
+        self.menu_tools = bar.addMenu("")
+        self.menu_view = bar.addMenu("")
+        self.menu_help = bar.addMenu("")
+        for menu, title in (
+            (self.menu_file, "&File"),
+            (self.menu_visit, "V&isit"),
+            (self.menu_reports, "&Reports"),
+            (self.menu_sync, "&Sync"),
+            (self.menu_tools, "&Tools"),
+            (self.menu_view, "&View"),
+            (self.menu_help, "&Help"),
+        ):
+            self.translated(menu.setTitle, title)
+        self.toolbar = QToolBar()
+        self.toolbar.setObjectName("main-toolbar")
+        self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.addToolBar(self.toolbar)
+        self.translated(self.toolbar.setWindowTitle, "Main tool bar")
 
-        self.menu_view = self.menuBar().addMenu("")
+        self.action_new_site = self.add_action(
+            self.menu_file, "New site…", self.new_site, toolbar=True
+        )
+        self.action_edit_site = self.add_action(self.menu_file, "Edit site…", self.edit_site)
+        self.action_new_plot = self.add_action(self.menu_file, "New plot…", self.new_plot)
+        self.action_people = self.add_action(self.menu_file, "People…", self.edit_people)
+        self.menu_file.addSeparator()
+        self.action_settings = self.add_action(
+            self.menu_file, "Settings…", self.edit_settings, QKeySequence.StandardKey.Preferences
+        )
+        self.action_demo = self.add_action(self.menu_file, "Open the demo data", self.open_demo)
+        self.menu_file.addSeparator()
+        self.action_quit = self.add_action(
+            self.menu_file, "&Quit", self.close, QKeySequence.StandardKey.Quit
+        )
+
+        self.action_new_visit = self.add_action(
+            self.menu_visit, "&New visit", self.new_visit, "Ctrl+N", toolbar=True
+        )
+        self.action_open_visit = self.add_action(
+            self.menu_visit, "&Open visit", self._open_selected_visit, "Ctrl+O", toolbar=True
+        )
+        self.action_find = self.add_action(
+            self.menu_visit, "Find site", self.search.setFocus, QKeySequence.StandardKey.Find
+        )
+
         self.menu_language = self.menu_view.addMenu("")
+        self.translated(self.menu_language.setTitle, "Language")
         group = QActionGroup(self)
         self.language_actions: dict[str, QAction] = {}
-        for code, label in (("mn", "Монгол"), ("en", "English")):
-            action = QAction(label, self, checkable=True)
+        for code, name in (("mn", "Монгол"), ("en", "English")):
+            action = QAction(name, self, checkable=True)
             action.setChecked(code == i18n.get_language())
             action.triggered.connect(lambda _checked=False, c=code: self.set_language(c))
             group.addAction(action)
             self.menu_language.addAction(action)
             self.language_actions[code] = action
+        self.action_refresh = self.add_action(
+            self.menu_view, "Refresh", self.refresh, QKeySequence.StandardKey.Refresh
+        )
+        self.action_about = self.add_action(self.menu_help, "About pemdesk", self.about)
 
     def set_language(self, lang: str) -> None:
+        """Switch language everywhere, keeping all work: open editors retranslate in place."""
         i18n.set_language(lang)
         from pemdesk.ui.app import settings
 
         settings().setValue("language", lang)
         self.language_actions[lang].setChecked(True)
         self.retranslate()
+        for editor in list(self.editors.values()):
+            editor.retranslate()
+        self.language_changed.emit(lang)
 
     def retranslate(self) -> None:
         title = _("pemdesk — participatory environmental monitoring")
         self.setWindowTitle(title + (f" [{_('demo')}]" if self.demo else ""))
-        self.menu_file.setTitle(_("&File"))
-        self.action_demo.setText(_("Load demo data"))
-        self.action_quit.setText(_("&Quit"))
-        self.menu_view.setTitle(_("&View"))
-        self.menu_language.setTitle(_("Language"))
+        for setter, text in self._translated:
+            setter(_(text))
+        for widget, text in self._tab_titles:
+            index = self.tabs.indexOf(widget)
+            if index >= 0:
+                self.tabs.setTabText(index, _(text))
+        self.search.setPlaceholderText(_("Search sites (Cyrillic or Latin)…"))
+        self.date_from_label.setText(_("From"))
+        self.date_to_label.setText(_("to"))
+        self.show_revisions.setText(_("Show earlier revisions"))
+        self.new_visit_button.setText(_("New visit"))
+        self._fill_combo(
+            self.stage_filter,
+            [(None, _("All plot stages"))] + [(s, label(s)) for s in model.PlotStage],
+        )
+        self._fill_combo(
+            self.status_filter,
+            [(None, _("All visits"))] + [(s, label(s)) for s in model.VisitStatus],
+        )
         self.status_dir.setText(_("Data folder: {path}").format(path=self.data_dir))
+        self._show_status()
         self.visits_model.retranslate()
         self._fill_tree()
         self._show_site_header()
 
+    @staticmethod
+    def _fill_combo(combo: QComboBox, items: list[tuple[Any, str]]) -> None:
+        """Refill a combo with translated texts, keeping the chosen item (and its signals quiet)."""
+        current = combo.currentData()
+        combo.blockSignals(True)
+        combo.clear()
+        for data, text in items:
+            combo.addItem(text, data)
+        index = combo.findData(current)
+        combo.setCurrentIndex(max(index, 0))
+        combo.blockSignals(False)
+
     # --- data ------------------------------------------------------------------------------
     def _first_load(self) -> None:
-        def is_empty(store: Store) -> bool:
-            return store.is_empty()
-
-        self.ops.run(is_empty, self._after_empty_check)
+        self.ops.run(lambda store: store.is_empty(), self._after_empty_check)
 
     def _after_empty_check(self, empty: bool) -> None:
+        self.refresh()
         if empty and self.demo:
             self.load_demo()
-        elif empty:
-            answer = QMessageBox.question(
-                self,
-                "pemdesk",
-                _("There is no data here yet. Load the built-in demo data to look around?"),
+        elif empty and not self.demo:
+            self._offer_demo()
+        self._recover_drafts()
+
+    def _offer_demo(self) -> None:
+        box = QMessageBox(self)
+        box.setWindowTitle("pemdesk")
+        box.setIcon(QMessageBox.Icon.Question)
+        box.setText(
+            _(
+                "There is no data here yet. Open the built-in demo data to look around? "
+                "It is kept in a separate folder, apart from your own records."
             )
-            if answer == QMessageBox.StandardButton.Yes:
-                self.load_demo()
-        self.refresh()
+        )
+        box.setStandardButtons(QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
+        box.finished.connect(
+            lambda result: self.open_demo() if result == QMessageBox.StandardButton.Yes else None
+        )
+        self._demo_offer = box
+        box.open()
 
     def load_demo(self) -> None:
         from pemdesk.demo import load_demo
 
         self.ops.write(load_demo)
 
+    def open_demo(self) -> None:
+        """Switch this window to the separate demo folder (loading the demo there if needed)."""
+        from pemdesk.paths import demo_data_dir
+
+        if self.demo:
+            self.ops.run(
+                lambda store: store.is_empty(), lambda empty: self.load_demo() if empty else None
+            )
+            return
+        self.switch_data_dir(demo_data_dir(), demo=True)
+        self.ops.run(
+            lambda store: store.is_empty(), lambda empty: self.load_demo() if empty else None
+        )
+
+    def switch_data_dir(self, data_dir: Path, demo: bool = False) -> None:
+        """Close the open store and use another data folder (open editors are saved first)."""
+        for editor in list(self.editors.values()):
+            editor.close()
+        self.ops.shutdown()
+        self.data_dir, self.demo = data_dir, demo
+        self.ops = Operations(lambda: Store.open(data_dir), parent=self)
+        self.ops.default_failure = lambda exc: show_error(self, exc)
+        self.ops.changed.connect(self.refresh)
+        self.visits_model.set_ops(self.ops)
+        self._selected_site = None
+        self._site_rows = []
+        self.visits_model.set_filter(None)
+        self.retranslate()
+        self.refresh()
+
     def refresh(self) -> None:
-        self.ops.run(load_site_rows, self._got_site_rows)
-        self.ops.run(lambda store: store.pending_changes(), self._got_pending)
+        self.ops.run(load_overview, self._got_overview)
         if self._selected_site:
-            self._select_site(self._selected_site)
+            self._apply_visit_filter()
 
-    def _got_pending(self, n: int) -> None:
-        self.status_pending.setText(_("Changes not yet synced: {n}").format(n=n))
-
-    def _got_site_rows(self, rows: list[SiteRow]) -> None:
-        self._site_rows = rows
+    def _got_overview(self, overview: Overview) -> None:
+        self._site_rows = overview.rows
+        self._pending = overview.pending
+        self._last_sync = overview.last_sync
+        self._show_status()
         self._fill_tree()
+        self._show_site_header()
+        self.loaded = True
+
+    def _show_status(self) -> None:
+        self.status_pending.setText(_("Changes not yet synced: {n}").format(n=self._pending))
+        when = format_datetime(self._last_sync) if self._last_sync else _("never")
+        self.status_sync.setText(_("Last sync: {when}").format(when=when))
+
+    def _matching_rows(self) -> list[SiteRow]:
+        from pemdesk.search import matches
+
+        query = self.search.text().strip()
+        stage = self.stage_filter.currentData()
+        rows = []
+        for row in self._site_rows:
+            if stage is not None and not any(p.stage == stage for p in row.plots):
+                continue
+            if query:
+                s = row.site
+                haystack = (
+                    s.name_mn,
+                    s.name_en,
+                    s.licence_no,
+                    s.holder,
+                    s.mineral,
+                    *row.aimag[1:],
+                    *row.soum[1:],
+                )
+                if not matches(query, haystack):
+                    continue
+            rows.append(row)
+        return rows
 
     def _fill_tree(self) -> None:
+        from pemdesk.gazetteer import mongolian_sort_key
+
         lang = i18n.get_language()
         name = 1 if lang == "mn" else 2
         self.tree_model.clear()
         aimags: dict[str, QStandardItem] = {}
         soums: dict[str, QStandardItem] = {}
         current_item = None
-        for row in sorted(self._site_rows, key=lambda r: (r.aimag[name], r.soum[name], r.site.name(lang))):
+        rows = self._matching_rows()
+        for row in sorted(
+            rows,
+            key=lambda r: (
+                mongolian_sort_key(r.aimag[name]),
+                mongolian_sort_key(r.soum[name]),
+                mongolian_sort_key(r.site.name(lang)),
+            ),
+        ):
             aimag_item = aimags.get(row.aimag[0])
             if aimag_item is None:
                 aimag_item = QStandardItem(row.aimag[name])
                 aimag_item.setEditable(False)
+                aimag_item.setData("aimag", KIND_ROLE)
                 self.tree_model.appendRow(aimag_item)
                 aimags[row.aimag[0]] = aimag_item
             soum_item = soums.get(row.soum[0])
             if soum_item is None:
                 soum_item = QStandardItem(row.soum[name])
                 soum_item.setEditable(False)
+                soum_item.setData("soum", KIND_ROLE)
                 aimag_item.appendRow(soum_item)
                 soums[row.soum[0]] = soum_item
             site_item = QStandardItem(f"{row.site.name(lang)} ({row.visits})")
             site_item.setEditable(False)
             site_item.setData(row.site.id, SITE_ID_ROLE)
+            site_item.setData("site", KIND_ROLE)
             soum_item.appendRow(site_item)
+            for plot in row.plots:
+                area = f", {i18n.format_number(plot.area_ha, 2)} {_('ha')}" if plot.area_ha else ""
+                plot_item = QStandardItem(f"{plot.name} — {label(plot.stage)}{area}")
+                plot_item.setEditable(False)
+                plot_item.setData(row.site.id, SITE_ID_ROLE)
+                plot_item.setData("plot", KIND_ROLE)
+                plot_item.setData(plot.id, Qt.ItemDataRole.UserRole + 3)
+                site_item.appendRow(plot_item)
             if row.site.id == self._selected_site:
                 current_item = site_item
-        self.tree.expandAll()
+        for aimag_item in aimags.values():
+            self.tree.setExpanded(aimag_item.index(), True)
+            for r in range(aimag_item.rowCount()):
+                self.tree.setExpanded(aimag_item.child(r).index(), True)
         if current_item is not None:
+            self.tree.blockSignals(True)
             self.tree.setCurrentIndex(current_item.index())
+            self.tree.blockSignals(False)
 
     def _on_tree_current(self, current: Any, _previous: Any) -> None:
         site_id = current.data(SITE_ID_ROLE) if current.isValid() else None
         if site_id and site_id != self._selected_site:
-            self._select_site(site_id)
+            self.select_site(site_id)
 
-    def _select_site(self, site_id: str) -> None:
+    def _on_tree_double_clicked(self, index: Any) -> None:
+        kind = index.data(KIND_ROLE)
+        if kind == "site":
+            self.edit_site()
+        elif kind == "plot":
+            self.edit_plot(index.data(Qt.ItemDataRole.UserRole + 3))
+
+    def select_site(self, site_id: str) -> None:
         self._selected_site = site_id
-        self.visits_model.set_filter(VisitFilter(site_id=site_id))
+        self._apply_visit_filter()
         self._show_site_header()
+        self.site_selected.emit(site_id)
+
+    def visit_filter(self) -> VisitFilter | None:
+        if not self._selected_site:
+            return None
+
+        def day(edit: QDateEdit) -> str | None:
+            d = edit.date()
+            return None if d == edit.minimumDate() else d.toString("yyyy-MM-dd")
+
+        return VisitFilter(
+            site_id=self._selected_site,
+            date_from=day(self.date_from),
+            date_to=day(self.date_to),
+            status=self.status_filter.currentData(),
+            latest_only=not self.show_revisions.isChecked(),
+        )
+
+    def _apply_visit_filter(self) -> None:
+        self.visits_model.set_filter(self.visit_filter())
 
     def _show_site_header(self) -> None:
         row = next((r for r in self._site_rows if r.site.id == self._selected_site), None)
@@ -239,10 +658,127 @@ class MainWindow(QMainWindow):
         s = row.site
         self.site_header.setText(
             f"<h3>{s.name(lang)}</h3>"
-            f"{row.aimag[name]}, {row.soum[name]} · {_('Licence')}: {s.licence_no or '—'} · "
-            f"{s.holder} · {s.mineral}<br>{_('Visits')}: {row.visits}"
+            f"{row.aimag[name]}, {row.soum[name]} · {label(s.kind)} · {_('Licence')}: "
+            f"{s.licence_no or '—'} · {s.holder or '—'} · {s.mineral or '—'}<br>"
+            f"{_('Visits')}: {row.visits} · {_('Plots')}: {len(row.plots)}"
         )
 
+    # --- actions ---------------------------------------------------------------------------
+    def _site_row(self, site_id: str | None) -> SiteRow | None:
+        return next((r for r in self._site_rows if r.site.id == site_id), None)
+
+    def new_site(self) -> None:
+        from pemdesk.ui.site_dialog import SiteDialog
+
+        dialog = SiteDialog(self, None)
+        dialog.saved.connect(self.select_site)
+        dialog.open()
+
+    def edit_site(self) -> None:
+        row = self._site_row(self._selected_site)
+        if row is None:
+            self.new_site()
+            return
+        from pemdesk.ui.site_dialog import SiteDialog
+
+        SiteDialog(self, row.site).open()
+
+    def new_plot(self) -> None:
+        row = self._site_row(self._selected_site)
+        if row is None:
+            QMessageBox.information(self, "pemdesk", _("Choose a site first."))
+            return
+        from pemdesk.ui.site_dialog import PlotDialog
+
+        PlotDialog(self, model.Plot(site_id=row.site.id, name="")).open()
+
+    def edit_plot(self, plot_id: str) -> None:
+        from pemdesk.ui.site_dialog import PlotDialog
+
+        for row in self._site_rows:
+            for plot in row.plots:
+                if plot.id == plot_id:
+                    PlotDialog(self, plot).open()
+                    return
+
+    def edit_people(self) -> None:
+        from pemdesk.ui.people import PeopleDialog
+
+        PeopleDialog(self).open()
+
+    def edit_settings(self) -> None:
+        from pemdesk.ui.settings_dialog import SettingsDialog
+
+        SettingsDialog(self).open()
+
+    def about(self) -> None:
+        from pemdesk import __version__
+
+        QMessageBox.about(
+            self,
+            "pemdesk",
+            _("pemdesk {version}: participatory environmental monitoring of mining.").format(
+                version=__version__
+            )
+            + "\n"
+            + _("Boundaries © OpenStreetMap contributors, via geoBoundaries (ODbL 1.0)."),
+        )
+
+    def new_visit(self) -> None:
+        """Start a draft visit at the selected site and open it in the editor."""
+        site_id = self._selected_site
+        if site_id is None:
+            QMessageBox.information(self, "pemdesk", _("Choose a site first."))
+            return
+        from pemdesk import visits
+        from pemdesk.ui.settings_dialog import profile
+
+        me = profile()
+
+        def start(store: Store) -> model.Visit:
+            return visits.start_visit(store, site_id, monitor=me.as_person() if me.name else None)
+
+        self.ops.write(start, lambda visit: self.open_visit(visit.id))
+
+    def _open_selected_visit(self) -> None:
+        visit_id = self.current_visit_id()
+        if visit_id:
+            self.open_visit(visit_id)
+
+    def open_visit(self, visit_id: str) -> Any:
+        """Open (or raise) the editor of a visit; finished visits open read-only."""
+        editor = self.editors.get(visit_id)
+        if editor is None:
+            from pemdesk.ui.visit_editor import VisitEditor
+
+            editor = VisitEditor(self, visit_id)
+            self.editors[visit_id] = editor
+            editor.closed.connect(lambda vid=visit_id: self.editors.pop(vid, None))
+        editor.show()
+        editor.raise_()
+        editor.activateWindow()
+        self.visit_opened.emit(visit_id)
+        return editor
+
+    def _recover_drafts(self) -> None:
+        """Visits whose editor was open when the program last stopped: reopen them, say so."""
+        from pemdesk.ui.visit_editor import open_editors_from_last_session
+
+        ids = open_editors_from_last_session(self.data_dir)
+        if not ids:
+            return
+
+        def existing(store: Store) -> list[str]:
+            return [i for i in ids if store.exists(model.Visit, i)]
+
+        def reopen(found: list[str]) -> None:
+            for visit_id in found:
+                self.open_visit(visit_id).show_notice(DRAFT_RECOVERED)
+
+        self.ops.run(existing, reopen)
+
     def closeEvent(self, event: Any) -> None:  # noqa: N802 - Qt's name
+        for editor in list(self.editors.values()):
+            editor.close()
         self.ops.shutdown()
         super().closeEvent(event)

@@ -45,9 +45,13 @@ class _Worker(QObject):
 
     @Slot()
     def close(self) -> None:
+        # Runs after every operation queued before it; then the thread's loop ends.
         if self.store is not None:
             self.store.close()
             self.store = None
+        thread = self.thread()
+        if thread is not None:
+            thread.quit()
 
 
 class Operations(QObject):
@@ -68,7 +72,9 @@ class Operations(QObject):
         self._close.connect(self._worker.close)
         self._worker.done.connect(self._on_done)
         self._worker.failed.connect(self._on_failed)
-        self._pending: dict[int, tuple[Callable[[Any], None] | None, Callable[[BaseException], None] | None, bool]] = {}
+        self._pending: dict[
+            int, tuple[Callable[[Any], None] | None, Callable[[BaseException], None] | None, bool]
+        ] = {}
         self._tokens = itertools.count(1)
         self.default_failure: Callable[[BaseException], None] = _log_failure
         self._thread.start()
@@ -123,9 +129,10 @@ class Operations(QObject):
         """Finish queued work, close the store, stop the thread."""
         if not self._thread.isRunning():
             return
-        self._close.emit()
-        self._thread.quit()
-        self._thread.wait(timeout_ms)
+        self._close.emit()  # queued behind the pending operations, which therefore all run
+        if not self._thread.wait(timeout_ms):
+            self._thread.quit()
+            self._thread.wait(1000)
 
 
 def _log_failure(exc: BaseException) -> None:

@@ -9,7 +9,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 
 from pemdesk import model
 from pemdesk.i18n import _, format_datetime
-from pemdesk.labels import label
+from pemdesk.labels import N_, label
 from pemdesk.storage import VisitFilter
 from pemdesk.ui.ops import Operations
 
@@ -18,7 +18,7 @@ Index = QModelIndex | QPersistentModelIndex
 
 
 class VisitsModel(QAbstractTableModel):
-    COLUMNS = ("Started", "Status", "Revision", "Purpose")
+    COLUMNS = (N_("Started"), N_("Status"), N_("Revision"), N_("Purpose"), N_("Weather"))
 
     def __init__(self, ops: Operations) -> None:
         super().__init__()
@@ -28,6 +28,9 @@ class VisitsModel(QAbstractTableModel):
         self._total = 0
         self._loading = False
         self._generation = 0
+
+    def set_ops(self, ops: Operations) -> None:
+        self._ops = ops
 
     def set_filter(self, f: VisitFilter | None) -> None:
         self._generation += 1
@@ -85,7 +88,9 @@ class VisitsModel(QAbstractTableModel):
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.COLUMNS)
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
         if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
             return _(self.COLUMNS[section])
         return None
@@ -101,9 +106,13 @@ class VisitsModel(QAbstractTableModel):
             return label(v.status)
         if column == 2:
             return str(v.revision)
-        return v.purpose
+        if column == 3:
+            return v.purpose
+        return v.weather
 
     def retranslate(self) -> None:
         self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(self.COLUMNS) - 1)
         if self._rows:
-            self.dataChanged.emit(self.index(0, 0), self.index(len(self._rows) - 1, len(self.COLUMNS) - 1))
+            self.dataChanged.emit(
+                self.index(0, 0), self.index(len(self._rows) - 1, len(self.COLUMNS) - 1)
+            )
