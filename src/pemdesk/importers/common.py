@@ -73,6 +73,8 @@ def _strip_z(coords: Any) -> Any:
 def clean_geometry(geometry: dict[str, Any], path: Path, what: str = "") -> dict[str, Any]:
     """2-D lists, coordinates checked for range and finiteness; raises naming the file."""
     gtype = geometry.get("type")
+    if gtype == "LinearRing":  # KML rings outside a polygon are closed lines
+        gtype = "LineString"
     if gtype == "GeometryCollection":
         parts = [g for g in geometry.get("geometries") or [] if isinstance(g, dict)]
         return {
@@ -119,6 +121,8 @@ def _closed(ring: list[list[float]]) -> list[list[float]]:
 def _iter_positions(coords: Any):  # type: ignore[no-untyped-def]
     if coords is None:
         return
+    if isinstance(coords, str | bytes | dict):
+        raise TypeError(f"not a coordinate: {coords!r}")
     if coords and isinstance(coords[0], int | float):
         yield float(coords[0]), float(coords[1])
         return
