@@ -1,0 +1,323 @@
+"""The sync client: enrol, then hello → push → photos → pull, each step durable on its own.
+
+Every acknowledged batch and every received chunk is permanent on both sides, so a sync cut at
+any moment resumes where it stopped; nothing is sent twice except the one request in flight.
+A sync with nothing to do is one round trip (hello carries the latest server_seq).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pemdesk import __version__
+from pemdesk.errors import InvalidInput, PemdeskError
+from pemdesk.ids import utc_now
+from pemdesk.progress import Progress
+from pemdesk.storage import Store
+from pemdesk.storage import sync_client as sc
+from pemdesk.sync import protocol as p
+from pemdesk.sync.transport import SyncRefused, Transport
+
+META_URL = "sync.server_url"
+META_DEVICE = "sync.device_id"
+META_MONITOR = "sync.monitor"
+META_ROLE = "sync.role"
+META_SERVER_KEY = "sync.server_key"
+META_LAST = "sync.last_sync"
+
+
+class NotEnrolled(PemdeskError):
+    def __init__(self) -> None:
+        super().__init__(
+            "Энэ төхөөрөмж сервертэй холбогдоогүй байна. Эхлээд бүртгүүлнэ үү: "
+            "pemdesk enroll --server URL --code КОД",
+            "This device is not enrolled yet. Enrol it first: pemdesk enroll --server URL --code CODE")
+
+
+@dataclass
+class SyncReport:
+    pushed: int = 0
+    acked: int = 0
+    rejected: int = 0
+    conflicts: int = 0
+    pulled: int = 0
+    blobs_uploaded: int = 0
+    blob_bytes: int = 0
+    blobs_deferred: int = 0
+    round_trips: int = 0
+    bytes_sent: int = 0
+    bytes_received: int = 0
+    retries: int = 0
+    seconds: float = 0.0
+    messages: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def enroll(store: Store, server_url: str, code: str, name: str = "",
+           transport: Transport | None = None) -> dict[str, Any]:
+    """Register this data folder's device key with a one-time code; pins the server's key."""
+    from pemdesk.device_key import load_or_create
+
+    if store.meta(META_DEVICE):
+        raise InvalidInput("Энэ төхөөрөмж аль хэдийн бүртгэгдсэн байна.",
+                           "This device is already enrolled.",
+                           detail=f"device {store.meta(META_DEVICE)}")
+    key = load_or_create(store.data_dir)
+    own = transport is None
+    transport = transport or Transport(server_url)
+    try:
+        result = transport.json("POST", "/v1/enroll", {
+            "code": code, "public_key": key.public_hex, "name": name or _hostname(),
+            "app_version": __version__})
+    finally:
+        if own:
+            transport.close()
+    with store.atomic():
+        store.set_meta(META_URL, server_url.rstrip("/"))
+        store.set_meta(META_DEVICE, result["device_id"])
+        store.set_meta(META_MONITOR, result.get("monitor_name", ""))
+        store.set_meta(META_ROLE, result.get("role", "monitor"))
+        store.set_meta(META_SERVER_KEY, result.get("server_key", ""))
+        # Ops captured before enrolment are this device's first ops: nothing acked yet.
+        store.set_meta(sc.META_HIGH_WATER, "0")
+    return result
+
+
+def _hostname() -> str:
+    import socket
+
+    return socket.gethostname()[:100]
+
+
+class SyncClient:
+    def __init__(self, store: Store, transport: Transport, *, push_batch: int = 1000,
+                 pull_limit: int = 2000, chunk_size: int = 256 * 1024,
+                 progress: Progress | None = None) -> None:
+        self.store = store
+        self.t = transport
+        self.push_batch = push_batch
+        self.pull_limit = pull_limit
+        self.chunk_size = chunk_size
+        self.progress = progress or Progress()
+        self.on_chunk: Callable[[str, int], None] | None = None  # tests: (sha256, offset)
+
+    @classmethod
+    def for_store(cls, store: Store, *, url: str | None = None, **kw: Any) -> SyncClient:
+        from pemdesk.device_key import load_or_create
+
+        device_id = store.meta(META_DEVICE)
+        base = url or store.meta(META_URL)
+        if not device_id or not base:
+            raise NotEnrolled()
+        tkw = {k: kw.pop(k) for k in list(kw) if k in (
+            "stall_s", "retries", "backoff_s", "sleep", "transport", "encoding")}
+        transport = Transport(base, device_id=device_id,
+                              signing_key=load_or_create(store.data_dir).signing_key, **tkw)
+        return cls(store, transport, **kw)
+
+    def close(self) -> None:
+        self.t.close()
+
+    def __enter__(self) -> SyncClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- the session -------------------------------------------------------------------------
+    def sync(self, *, originals: bool = True, photos: bool = True) -> SyncReport:
+        """One full sync. Raises Offline when the server cannot be reached (a normal state)."""
+        report = SyncReport()
+        start = time.monotonic()
+        stats0 = (self.t.stats.requests, self.t.stats.bytes_sent, self.t.stats.bytes_received,
+                  self.t.stats.retries)
+        try:
+            hello = self.hello()
+            self.push(report, hello)
+            if photos:
+                self.upload_blobs(report, originals=originals)
+            self.pull(report, hello)
+            self.store.set_meta(META_LAST, utc_now())
+        finally:
+            s = self.t.stats
+            report.round_trips = s.requests - stats0[0]
+            report.bytes_sent = s.bytes_sent - stats0[1]
+            report.bytes_received = s.bytes_received - stats0[2]
+            report.retries = s.retries - stats0[3]
+            report.seconds = round(time.monotonic() - start, 3)
+        return report
+
+    def hello(self) -> dict[str, Any]:
+        epoch, seq = sc.cursor(self.store)
+        hello = self.t.json("POST", "/v1/sync/hello", {
+            "protocol": p.PROTOCOL_VERSION, "app_version": __version__,
+            "schema_version": p.MAX_SCHEMA, "cursors": {p.SCOPE_ALL: [epoch, seq]}})
+        if epoch and hello["server_epoch"] != epoch:
+            # The server database was restored or rebuilt: pull everything again, and push
+            # whatever it no longer has (acked ops are kept for exactly this).
+            sc.reset_cursor(self.store)
+        sc.set_high_water(self.store, int(hello["push_high_water"]))
+        return hello
+
+    def push(self, report: SyncReport, hello: dict[str, Any] | None = None) -> None:
+        self.progress.update(label="records")
+        while True:
+            self.progress.check()
+            ops = sc.pending_ops(self.store, limit=self.push_batch)
+            if not ops:
+                return
+            sc.mark_sent(self.store, [o["device_seq"] for o in ops])
+            try:
+                result = self.t.json("POST", "/v1/sync/push", {"ops": ops})
+            except SyncRefused as exc:
+                if exc.code == p.ErrorCode.SEQ_GAP and "expected" in exc.body:
+                    sc.set_high_water(self.store, int(exc.body["expected"]) - 1)
+                    continue
+                raise
+            results = result["results"]
+            sc.mark_acked(self.store, results, int(result["high_water"]))
+            report.pushed += len(ops)
+            for r in results:
+                if r["status"] == "rejected":
+                    report.rejected += 1
+                else:
+                    report.acked += 1
+                if r["status"] == "conflict":
+                    report.conflicts += 1
+            self.progress.step(len(ops))
+
+    def pull(self, report: SyncReport, hello: dict[str, Any] | None = None) -> None:
+        epoch, after = sc.cursor(self.store)
+        if hello is not None:
+            latest = int(hello.get("latest", {}).get(p.SCOPE_ALL, -1))
+            if epoch == hello["server_epoch"] and latest == after:
+                return  # nothing new: the no-op sync stays one round trip
+        self.progress.update(label="pull")
+        while True:
+            self.progress.check()
+            page = self.t.json("GET", f"/v1/sync/pull?scope={p.SCOPE_ALL}&after={after}"
+                               f"&limit={self.pull_limit}")
+            sc.pull_apply(self.store, page["changes"], epoch=page["epoch"],
+                          next_after=int(page["next_after"]))
+            report.pulled += len(page["changes"])
+            after = int(page["next_after"])
+            if not page["has_more"]:
+                return
+
+    # --- photos ------------------------------------------------------------------------------
+    def upload_blobs(self, report: SyncReport, *, originals: bool = True) -> None:
+        """Thumbnails, then previews, then originals (unless deferred to a USB bundle)."""
+        queue = sc.upload_queue(self.store, originals=originals)
+        report.blobs_deferred = sc.count_deferred(self.store) if not originals else 0
+        if not queue:
+            return
+        missing: set[str] = set()
+        shas = [b["sha256"] for b in queue]
+        for i in range(0, len(shas), 2000):
+            missing |= set(self.t.json("POST", "/v1/blobs/have",
+                                       {"sha256": shas[i:i + 2000]})["missing"])
+        sc.set_upload_state(self.store, [s for s in shas if s not in missing], "present")
+        self.progress.update(label="photos", done=0, total=sum(
+            b["size"] for b in queue if b["sha256"] in missing))
+        for blob in queue:
+            if blob["sha256"] not in missing:
+                continue
+            self.progress.check()
+            sent = self._upload_one(blob)
+            report.blobs_uploaded += 1
+            report.blob_bytes += sent
+
+    def _upload_one(self, blob: dict[str, Any]) -> int:
+        sha, size = blob["sha256"], int(blob["size"])
+        path = self.store.data_dir / blob["path"]
+        url, offset = blob.get("upload_url"), int(blob.get("upload_offset") or 0)
+        if url:
+            try:
+                head = self.t.request("HEAD", url)
+                offset = int(head.headers["upload-offset"])
+            except SyncRefused as exc:
+                if exc.status != 404:
+                    raise
+                url = None
+        if not url:
+            meta = ",".join(f"{k} {p.b64(v.encode())}" for k, v in (
+                ("sha256", sha), ("kind", blob["kind"]), ("mime", blob.get("mime") or ""),
+                ("derived_from", blob.get("derived_from") or "")))
+            created = self.t.request("POST", "/v1/blobs/uploads", headers={
+                "upload-length": str(size), "upload-metadata": meta})
+            offset = int(created.headers.get("upload-offset", "0"))
+            if created.status_code == 200:
+                sc.set_upload_state(self.store, [sha], "present")
+                return 0
+            url = created.headers["location"]
+            sc.set_upload_state(self.store, [sha], "uploading", url=url, offset=offset)
+        sent = 0
+        with open(path, "rb") as fh:
+            while offset < size:
+                self.progress.check()
+                fh.seek(offset)
+                chunk = fh.read(self.chunk_size)
+                digest = hashlib.sha256(chunk).digest()
+                try:
+                    response = self.t.request(
+                        "PATCH", url, content=chunk, retry=False, headers={
+                            "upload-offset": str(offset), "upload-checksum": f"sha256 {p.b64(digest)}",
+                            "content-type": "application/offset+octet-stream"})
+                    offset = int(response.headers["upload-offset"])
+                    sent += len(chunk)
+                except SyncRefused as exc:
+                    if exc.code != p.ErrorCode.OFFSET_MISMATCH:
+                        raise
+                    offset = int(exc.body.get("offset", offset))
+                except PemdeskError:
+                    # Cut mid-chunk: ask the server where it stands, then go on from there.
+                    head = self.t.request("HEAD", url)
+                    offset = int(head.headers["upload-offset"])
+                sc.set_upload_state(self.store, [sha], "uploading", url=url, offset=offset)
+                if self.on_chunk:
+                    self.on_chunk(sha, offset)
+                self.progress.update(done=self.progress.done + len(chunk))
+        sc.set_upload_state(self.store, [sha], "present", url=None, offset=size)
+        return sent
+
+    def download_blob(self, original_sha256: str, variant: str = "thumb") -> Path:
+        """Fetch another monitor's thumbnail, preview or original on demand (Range resume)."""
+        from pemdesk.photos.files import PhotoFiles
+
+        files = PhotoFiles(self.store.data_dir)
+        target = {"thumb": files.thumb_path, "preview": files.preview_path,
+                  "original": files.original_path}[variant](original_sha256)
+        if target.exists():
+            return target
+        target.parent.mkdir(parents=True, exist_ok=True)
+        part = target.with_name(target.name + ".part")
+        for _ in range(self.t.retries + 1):
+            have = part.stat().st_size if part.exists() else 0
+            headers = {"range": f"bytes={have}-"} if have else {}
+            try:
+                response = self.t.request("GET", f"/v1/blobs/{original_sha256}?variant={variant}",
+                                          headers=headers)
+            except PemdeskError:
+                continue
+            mode = "ab" if response.status_code == 206 else "wb"
+            with open(part, mode) as fh:
+                fh.write(response.content)
+            break
+        data = part.read_bytes()
+        sha = hashlib.sha256(data).hexdigest()
+        expected = original_sha256 if variant == "original" else response.headers.get("x-blob-sha256")
+        if expected and sha != expected:
+            part.unlink()
+            raise InvalidInput("Татсан файл гэмтсэн байна; дахин оролдоно уу.",
+                               "The downloaded file is damaged; try again.", detail=sha)
+        part.replace(target)
+        sc.register_download(self.store, sha, len(data), files.relative(target), variant,
+                             None if variant == "original" else original_sha256)
+        return target

@@ -1,0 +1,133 @@
+"""``pemdesk-server``: run the sync server, and administer it.
+
+    pemdesk-server --data-dir DIR --port 8470                       # SQLite in DIR
+    pemdesk-server --data-dir DIR --database-url postgresql://...    # PostgreSQL
+    pemdesk-server --data-dir DIR admin code --monitor "Бат" [--role coordinator]
+    pemdesk-server --data-dir DIR admin devices | admin revoke DEVICE | admin monitors
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from pemdesk.sync.protocol import ProtocolError
+from pemdesk.sync.server.store import ROLES, ServerStore
+
+# Modules adding subcommands: each defines register(subparsers) (e.g. bundle import).
+COMMAND_MODULES: list[str] = []
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="pemdesk-server", description="pemdesk sync server")
+    parser.add_argument("--data-dir", required=True, type=Path,
+                        help="server folder: database (SQLite), photo files, server key")
+    parser.add_argument("--database-url", help="postgresql://... to use PostgreSQL instead")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8470)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.add_parser("serve", help="run the server (the default)")
+    admin = sub.add_parser("admin", help="monitors, enrolment codes, devices")
+    asub = admin.add_subparsers(dest="admin_command", required=True, metavar="WHAT")
+    code = asub.add_parser("code", help="issue a one-time enrolment code")
+    code.add_argument("--monitor", required=True, help="the monitor's name (created if new)")
+    code.add_argument("--role", choices=ROLES, help="monitor (default for new) or coordinator")
+    code.add_argument("--days", type=int, default=14, help="valid for this many days")
+    code.add_argument("--server-url", default="", help="put this URL into the QR code too")
+    code.add_argument("--no-qr", action="store_true")
+    add = asub.add_parser("monitor", help="create a monitor or coordinator (or change the role)")
+    add.add_argument("name")
+    add.add_argument("--role", choices=ROLES, default="monitor")
+    for name, text in (("monitors", "list monitors"), ("devices", "list devices and last sync"),
+                       ("conflicts", "list open conflicts")):
+        p = asub.add_parser(name, help=text)
+        p.add_argument("--json", action="store_true")
+    revoke = asub.add_parser("revoke", help="revoke a device (a lost or stolen laptop)")
+    revoke.add_argument("device_id")
+    for module_name in COMMAND_MODULES:
+        importlib.import_module(module_name).register(sub)
+    return parser
+
+
+def _print_rows(rows: list[dict[str, Any]], as_json: bool) -> None:
+    if as_json:
+        json.dump(rows, sys.stdout, ensure_ascii=False, indent=2, default=str)
+        sys.stdout.write("\n")
+        return
+    if not rows:
+        print("(none)")
+        return
+    keys = list(rows[0])
+    widths = [max(len(k), *(len(str(r[k] if r[k] is not None else "")) for r in rows)) for k in keys]
+    print("  ".join(k.ljust(w) for k, w in zip(keys, widths, strict=True)))
+    for r in rows:
+        print("  ".join(str(r[k] if r[k] is not None else "").ljust(w)
+                        for k, w in zip(keys, widths, strict=True)))
+
+
+def serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from pemdesk.sync.server.app import create_app
+
+    store = ServerStore.open(args.data_dir, args.database_url)
+    backend = "PostgreSQL" if args.database_url else "SQLite"
+    print(f"pemdesk-server on http://{args.host}:{args.port} ({backend}, epoch {store.epoch})",
+          flush=True)
+    uvicorn.run(create_app(store), host=args.host, port=args.port, log_level="warning",
+                timeout_keep_alive=30)
+    store.close()
+    return 0
+
+
+def admin(args: argparse.Namespace) -> int:
+    store = ServerStore.open(args.data_dir, args.database_url)
+    try:
+        what = args.admin_command
+        if what == "code":
+            code = store.issue_code(args.monitor, args.role, ttl_days=args.days)
+            print(f"Enrolment code for {args.monitor}: {code}")
+            print(f"On the laptop: pemdesk enroll --server {args.server_url or 'URL'} --code {code}")
+            if not args.no_qr:
+                import segno
+
+                payload = json.dumps({"server": args.server_url, "code": code}, separators=(",", ":"))
+                segno.make(payload, error="m").terminal(compact=True)
+        elif what == "monitor":
+            print(json.dumps(store.ensure_monitor(args.name, args.role), ensure_ascii=False))
+        elif what == "monitors":
+            _print_rows(store.monitors(), args.json)
+        elif what == "devices":
+            _print_rows(store.devices(), args.json)
+        elif what == "conflicts":
+            _print_rows(store.conflicts(), args.json)
+        elif what == "revoke":
+            if not store.revoke(args.device_id):
+                print(f"No active device {args.device_id}", file=sys.stderr)
+                return 1
+            print(f"Revoked {args.device_id}")
+        return 0
+    finally:
+        store.close()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command in (None, "serve"):
+            return serve(args)
+        if args.command == "admin":
+            return admin(args)
+        return int(args.handler(args) or 0)
+    except ProtocolError as exc:
+        print(f"error: {exc.text or exc.code}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
