@@ -112,8 +112,11 @@ def parse_exif_time(text: str, offset: str = "") -> datetime | None:
     return moment
 
 
-def read_meta(image: Image.Image, name: str = "", camera_tz: tzinfo | None = None) -> PhotoMeta:
-    """Metadata of an opened image (its pixels are not decoded here)."""
+def read_meta(
+    image: Image.Image, name: str = "", camera_tz: tzinfo | None = None, *, broken: bool = False
+) -> PhotoMeta:
+    """Metadata of an opened image (its pixels are not decoded here); ``broken``: Pillow already
+    warned about the EXIF while opening the file."""
     camera_tz = camera_tz or DEFAULT_CAMERA_TZ
     meta = PhotoMeta(mime=mime_of(image, name) or "", width=image.width, height=image.height)
     with warnings.catch_warnings(record=True) as caught:
@@ -125,9 +128,11 @@ def read_meta(image: Image.Image, name: str = "", camera_tz: tzinfo | None = Non
         except Exception as exc:  # noqa: BLE001 - any broken EXIF is a note, never a crash
             meta.notes.append(_broken_exif(exc))
             exif, ifd, gps = Image.Exif(), {}, {}
-    if caught and not any(n.code == "broken-exif" for n in meta.notes):
-        meta.notes.append(_broken_exif(caught[0].message))
-    if not exif and not ifd and not gps:
+    raw = image.info.get("exif")
+    broken = broken or bool(caught) or (isinstance(raw, bytes) and len(raw) > 14 and not exif)
+    if broken and not any(n.code == "broken-exif" for n in meta.notes):
+        meta.notes.append(_broken_exif(caught[0].message if caught else "EXIF unreadable"))
+    elif not exif and not ifd and not gps:
         meta.notes.append(
             Note(
                 "no-exif",

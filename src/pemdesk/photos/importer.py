@@ -155,8 +155,8 @@ def prepare_file(files: PhotoFiles, path: Path, options: ImportOptions) -> Prepa
         return _error(path, "Файл хоосон (0 байт).", "The file is empty (0 bytes).", "empty")
     if path.suffix.lower() in HEIF_EXTENSIONS:
         register_heif()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
         try:
             image = Image.open(path)
         except UnidentifiedImageError:
@@ -172,8 +172,9 @@ def prepare_file(files: PhotoFiles, path: Path, options: ImportOptions) -> Prepa
             return _too_large(path)
         except (OSError, ValueError, SyntaxError):
             return _not_an_image(path)
+        broken = any("exif" in str(w.message).lower() for w in caught)
         with image:
-            return _prepare_opened(files, path, image, options)
+            return _prepare_opened(files, path, image, options, broken)
 
 
 def _not_an_image(path: Path) -> Prepared:
@@ -195,12 +196,12 @@ def _too_large(path: Path) -> Prepared:
 
 
 def _prepare_opened(
-    files: PhotoFiles, path: Path, image: Image.Image, options: ImportOptions
+    files: PhotoFiles, path: Path, image: Image.Image, options: ImportOptions, broken: bool
 ) -> Prepared:
     if image.width * image.height > MAX_PIXELS:
         return _too_large(path)
     try:
-        meta = read_meta(image, path.name, options.camera_tz)
+        meta = read_meta(image, path.name, options.camera_tz, broken=broken)
     except Exception:  # noqa: BLE001 - a metadata reader bug must not stop a card import
         meta = PhotoMeta(mime="", width=image.width, height=image.height)
         meta.notes.append(
