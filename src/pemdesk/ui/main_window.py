@@ -210,7 +210,7 @@ class MainWindow(QMainWindow):
         layout.addLayout(filters)
         layout.addWidget(self.visits, 1)
         self.tabs = QTabWidget()
-        self.add_tab(visits_page, "Visits")
+        self.add_tab(visits_page, N_("Visits"))
 
         splitter = QSplitter()
         splitter.addWidget(left)
@@ -338,49 +338,52 @@ class MainWindow(QMainWindow):
         self.menu_view = bar.addMenu("")
         self.menu_help = bar.addMenu("")
         for menu, title in (
-            (self.menu_file, "&File"),
-            (self.menu_visit, "V&isit"),
-            (self.menu_reports, "&Reports"),
-            (self.menu_sync, "&Sync"),
-            (self.menu_tools, "&Tools"),
-            (self.menu_view, "&View"),
-            (self.menu_help, "&Help"),
+            (self.menu_file, N_("&File")),
+            (self.menu_visit, N_("V&isit")),
+            (self.menu_reports, N_("&Reports")),
+            (self.menu_sync, N_("&Sync")),
+            (self.menu_tools, N_("&Tools")),
+            (self.menu_view, N_("&View")),
+            (self.menu_help, N_("&Help")),
         ):
             self.translated(menu.setTitle, title)
         self.toolbar = QToolBar()
         self.toolbar.setObjectName("main-toolbar")
         self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         self.addToolBar(self.toolbar)
-        self.translated(self.toolbar.setWindowTitle, "Main tool bar")
+        self.translated(self.toolbar.setWindowTitle, N_("Main tool bar"))
 
         self.action_new_site = self.add_action(
-            self.menu_file, "New site…", self.new_site, toolbar=True
+            self.menu_file, N_("New site…"), self.new_site, toolbar=True
         )
-        self.action_edit_site = self.add_action(self.menu_file, "Edit site…", self.edit_site)
-        self.action_new_plot = self.add_action(self.menu_file, "New plot…", self.new_plot)
-        self.action_people = self.add_action(self.menu_file, "People…", self.edit_people)
+        self.action_edit_site = self.add_action(self.menu_file, N_("Edit site…"), self.edit_site)
+        self.action_new_plot = self.add_action(self.menu_file, N_("New plot…"), self.new_plot)
+        self.action_people = self.add_action(self.menu_file, N_("People…"), self.edit_people)
         self.menu_file.addSeparator()
         self.action_settings = self.add_action(
-            self.menu_file, "Settings…", self.edit_settings, QKeySequence.StandardKey.Preferences
+            self.menu_file,
+            N_("Settings…"),
+            self.edit_settings,
+            QKeySequence.StandardKey.Preferences,
         )
-        self.action_demo = self.add_action(self.menu_file, "Open the demo data", self.open_demo)
+        self.action_demo = self.add_action(self.menu_file, N_("Open the demo data"), self.open_demo)
         self.menu_file.addSeparator()
         self.action_quit = self.add_action(
-            self.menu_file, "&Quit", self.close, QKeySequence.StandardKey.Quit
+            self.menu_file, N_("&Quit"), self.close, QKeySequence.StandardKey.Quit
         )
 
         self.action_new_visit = self.add_action(
-            self.menu_visit, "&New visit", self.new_visit, "Ctrl+N", toolbar=True
+            self.menu_visit, N_("&New visit"), self.new_visit, "Ctrl+N", toolbar=True
         )
         self.action_open_visit = self.add_action(
-            self.menu_visit, "&Open visit", self._open_selected_visit, "Ctrl+O", toolbar=True
+            self.menu_visit, N_("&Open visit"), self._open_selected_visit, "Ctrl+O", toolbar=True
         )
         self.action_find = self.add_action(
-            self.menu_visit, "Find site", self.search.setFocus, QKeySequence.StandardKey.Find
+            self.menu_visit, N_("Find site"), self.search.setFocus, QKeySequence.StandardKey.Find
         )
 
         self.menu_language = self.menu_view.addMenu("")
-        self.translated(self.menu_language.setTitle, "Language")
+        self.translated(self.menu_language.setTitle, N_("Language"))
         group = QActionGroup(self)
         self.language_actions: dict[str, QAction] = {}
         for code, name in (("mn", "Монгол"), ("en", "English")):
@@ -391,9 +394,9 @@ class MainWindow(QMainWindow):
             self.menu_language.addAction(action)
             self.language_actions[code] = action
         self.action_refresh = self.add_action(
-            self.menu_view, "Refresh", self.refresh, QKeySequence.StandardKey.Refresh
+            self.menu_view, N_("Refresh"), self.refresh, QKeySequence.StandardKey.Refresh
         )
-        self.action_about = self.add_action(self.menu_help, "About pemdesk", self.about)
+        self.action_about = self.add_action(self.menu_help, N_("About pemdesk"), self.about)
 
     def set_language(self, lang: str) -> None:
         """Switch language everywhere, keeping all work: open editors retranslate in place."""

@@ -181,6 +181,7 @@ class VisitEditor(QMainWindow):
         self._originals: dict[str, Any] = {}  # child records as loaded, by id
         self._people: dict[str, model.Person] = {}
         self._populating = False
+        self._populating_rows = False
         self._dirty = False
         self._saving = False
         self._resave = False
@@ -238,24 +239,28 @@ class VisitEditor(QMainWindow):
 
     def _build(self) -> None:
         # actions, menus, tool bar
-        self.action_save = self._action("Save now", self.save_now, QKeySequence.StandardKey.Save)
-        self.action_finish = self._action("Finish visit", self.finish)
-        self.action_amend = self._action("Amend (new revision)", self.amend)
-        self.action_undo = self._action("Undo", self.undo, QKeySequence.StandardKey.Undo)
-        self.action_redo = self._action("Redo", self.redo, QKeySequence.StandardKey.Redo)
-        self.action_close = self._action("Close", self.close, QKeySequence.StandardKey.Close)
-        self.action_add_obs = self._action(
-            "Add observation", self.add_observation_row, "Ctrl+Shift+O"
+        self.action_save = self._action(
+            N_("Save now"), self.save_now, QKeySequence.StandardKey.Save
         )
-        self.action_add_finding = self._action("Add finding", self.add_finding_row, "Ctrl+Shift+F")
+        self.action_finish = self._action(N_("Finish visit"), self.finish)
+        self.action_amend = self._action(N_("Amend (new revision)"), self.amend)
+        self.action_undo = self._action(N_("Undo"), self.undo, QKeySequence.StandardKey.Undo)
+        self.action_redo = self._action(N_("Redo"), self.redo, QKeySequence.StandardKey.Redo)
+        self.action_close = self._action(N_("Close"), self.close, QKeySequence.StandardKey.Close)
+        self.action_add_obs = self._action(
+            N_("Add observation"), self.add_observation_row, "Ctrl+Shift+O"
+        )
+        self.action_add_finding = self._action(
+            N_("Add finding"), self.add_finding_row, "Ctrl+Shift+F"
+        )
         self.action_add_participant = self._action(
-            "Add participant", self._add_chosen_participant, "Ctrl+Shift+P"
+            N_("Add participant"), self._add_chosen_participant, "Ctrl+Shift+P"
         )
         for action in (self.action_undo, self.action_redo):
             # text fields keep their own Ctrl+Z; these work everywhere else in the editor
             action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
         self.menu_visit = self.menuBar().addMenu("")
-        self._tr(self.menu_visit.setTitle, "&Visit")
+        self._tr(self.menu_visit.setTitle, N_("&Visit"))
         for action in (
             self.action_save,
             self.action_finish,
@@ -268,7 +273,7 @@ class VisitEditor(QMainWindow):
             else:
                 self.menu_visit.addAction(action)
         self.menu_edit = self.menuBar().addMenu("")
-        self._tr(self.menu_edit.setTitle, "&Edit")
+        self._tr(self.menu_edit.setTitle, N_("&Edit"))
         for action in (
             self.action_undo, self.action_redo, None,
             self.action_add_participant, self.action_add_obs, self.action_add_finding,
@@ -307,8 +312,8 @@ class VisitEditor(QMainWindow):
             "QLabel { background: #e3f2fd; border: 1px solid #90caf9; padding: 6px; }"
         )
         self.banner.hide()
-        self.open_newer_button = self._button("Open the newer revision", self._open_newer)
-        self.open_older_button = self._button("Open the earlier revision", self._open_older)
+        self.open_newer_button = self._button(N_("Open the newer revision"), self._open_newer)
+        self.open_older_button = self._button(N_("Open the earlier revision"), self._open_older)
         banner_row = QHBoxLayout()
         banner_row.addWidget(self.banner, 1)
         banner_row.addWidget(self.open_older_button)
@@ -327,11 +332,11 @@ class VisitEditor(QMainWindow):
         self._build_observations()
         self._build_findings()
         self._build_notes()
-        self.add_tab(self.general_tab, "General")
-        self.add_tab(self.participants_tab, "Participants")
-        self.add_tab(self.observations_tab, "Observations")
-        self.add_tab(self.findings_tab, "Findings")
-        self.add_tab(self.notes_tab, "Notes")
+        self.add_tab(self.general_tab, N_("General"))
+        self.add_tab(self.participants_tab, N_("Participants"))
+        self.add_tab(self.observations_tab, N_("Observations"))
+        self.add_tab(self.findings_tab, N_("Findings"))
+        self.add_tab(self.notes_tab, N_("Notes"))
 
     def _build_general(self) -> None:
         self.general_tab = QWidget()
@@ -346,13 +351,13 @@ class VisitEditor(QMainWindow):
         self.weather = QLineEdit()
         self.plots = QListWidget()
         self.plots.setMaximumHeight(130)
-        form.addRow(self._label("Site"), self.site_label)
-        form.addRow(self._label("Started"), self.started)
-        form.addRow(self._label("Position"), self.position)
+        form.addRow(self._label(N_("Site")), self.site_label)
+        form.addRow(self._label(N_("Started")), self.started)
+        form.addRow(self._label(N_("Position")), self.position)
         form.addRow("", self.position_info)
-        form.addRow(self._label("Purpose"), self.purpose)
-        form.addRow(self._label("Weather"), self.weather)
-        form.addRow(self._label("Plots visited"), self.plots)
+        form.addRow(self._label(N_("Purpose")), self.purpose)
+        form.addRow(self._label(N_("Weather")), self.weather)
+        form.addRow(self._label(N_("Plots visited")), self.plots)
         self.started.dateTimeChanged.connect(lambda _v: self._changed())
         self.position.textEdited.connect(self._position_edited)
         self.purpose.textChanged.connect(lambda _v: self._changed())
@@ -369,9 +374,9 @@ class VisitEditor(QMainWindow):
         self.person_choice = QComboBox()
         self.person_choice.setEditable(False)
         self.role_choice = QComboBox()
-        self.add_participant_button = self._button("Add", self._add_chosen_participant)
-        self.new_person_button = self._button("New person…", self._new_person)
-        self.remove_participant_button = self._button("Remove", self._remove_participant)
+        self.add_participant_button = self._button(N_("Add"), self._add_chosen_participant)
+        self.new_person_button = self._button(N_("New person…"), self._new_person)
+        self.remove_participant_button = self._button(N_("Remove"), self._remove_participant)
         row = QHBoxLayout()
         row.addWidget(self.person_choice, 2)
         row.addWidget(self.role_choice, 1)
@@ -391,10 +396,10 @@ class VisitEditor(QMainWindow):
         self.observations_tab = QWidget()
         layout = QVBoxLayout(self.observations_tab)
         row = QHBoxLayout()
-        self.add_obs_button = self._button("Add observation", self.add_observation_row)
-        self.remove_obs_button = self._button("Remove", self._remove_observation)
+        self.add_obs_button = self._button(N_("Add observation"), self.add_observation_row)
+        self.remove_obs_button = self._button(N_("Remove"), self._remove_observation)
         self.obs_hint = self._label(
-            "Enter adds a row. Values are checked against the indicator catalogue as you type."
+            N_("Enter adds a row. Values are checked against the indicator catalogue as you type.")
         )
         self.obs_hint.setWordWrap(True)
         row.addWidget(self.add_obs_button)
@@ -416,13 +421,16 @@ class VisitEditor(QMainWindow):
         )
         layout.addLayout(row)
         layout.addWidget(self.observations, 1)
+        self.obs_message = QLabel()
+        self.obs_message.setWordWrap(True)
+        layout.addWidget(self.obs_message)
 
     def _build_findings(self) -> None:
         self.findings_tab = QWidget()
         layout = QVBoxLayout(self.findings_tab)
         row = QHBoxLayout()
-        self.add_finding_button = self._button("Add finding", self.add_finding_row)
-        self.remove_finding_button = self._button("Remove", self._remove_finding)
+        self.add_finding_button = self._button(N_("Add finding"), self.add_finding_row)
+        self.remove_finding_button = self._button(N_("Remove"), self._remove_finding)
         row.addWidget(self.add_finding_button)
         row.addWidget(self.remove_finding_button)
         row.addStretch(1)
@@ -666,8 +674,10 @@ class VisitEditor(QMainWindow):
             for participant_id, person_id, role in raw["participants"]:
                 self._append_participant(participant_id, person_id, role)
             self.observations.setRowCount(0)
+            self._populating_rows = True
             for row in raw["observations"]:
                 self._append_observation(*row)
+            self._populating_rows = False
             self.findings.setRowCount(0)
             for row in raw["findings"]:
                 self._append_finding(*row)
@@ -788,8 +798,7 @@ class VisitEditor(QMainWindow):
     @staticmethod
     def _indicator_text(indicator: Any, lang: str) -> str:
         group = _catalogue().group(indicator.group).name(lang)
-        unit = f" ({indicator.unit})" if indicator.unit and indicator.unit != "count" else ""
-        return f"{group}: {indicator.name(lang)}{unit}"
+        return f"{group}: {indicator.name(lang)}"
 
     def _append_observation(
         self, obs_id: str, code: str | None, value: str = "", method: str = "", comment: str = ""
@@ -988,6 +997,7 @@ class VisitEditor(QMainWindow):
         except PemdeskError as exc:
             return "invalid", exc.message(lang)
         if broken:
+            broken.sort(key=lambda limit: not limit.is_national)  # the national standard first
             limits = "; ".join(indicator.limit_text(limit, lang) for limit in broken)
             return "over", _("Over the limit: {limits}").format(limits=limits)
         return "ok", _("Within limits") if indicator.limits else _("OK")
@@ -1006,8 +1016,15 @@ class VisitEditor(QMainWindow):
             unit = _catalogue().get(code).unit if code else ""
             table.item(row, 2).setText("" if unit == "count" else unit)
             state, message = self.observation_check(row)
-            check.setText(message)
+            check.setText(message.split("; ")[0] + (" …" if "; " in message else ""))
             check.setToolTip(message)
+            if state in ("invalid", "over") and not self._populating_rows:
+                self.obs_message.setText(message)
+                self.obs_message.setStyleSheet(
+                    "color: #b71c1c;" if state == "invalid" else "color: #e65100;"
+                )
+            elif not self._populating_rows:
+                self.obs_message.setText("")
             value_item.setToolTip(message)
             colour = {"ok": OK_COLOUR, "over": OVER_COLOUR, "invalid": BAD_COLOUR}.get(state)
             brush = QBrush(colour) if colour is not None else QBrush()
@@ -1178,7 +1195,7 @@ class VisitEditor(QMainWindow):
             return
         if self._position_error:
             self.tabs.setCurrentWidget(self.general_tab)
-            self.show_notice("The position cannot be read; correct it first.")
+            self.show_notice(N_("The position cannot be read; correct it first."))
             return
         draft = self.draft_from_raw(self.collect_raw())
         self._dirty = False
@@ -1208,10 +1225,12 @@ class VisitEditor(QMainWindow):
             self.window_.open_visit(self._data.newer.id)
             return
         visit_id = self.visit_id
-        self.ops.write(
-            lambda store: visits.amend_visit(store, visit_id),
-            lambda new: self.window_.open_visit(new.id),
-        )
+
+        def opened(new: model.Visit) -> None:
+            self.reload()  # this one now shows that a newer revision exists
+            self.window_.open_visit(new.id)
+
+        self.ops.write(lambda store: visits.amend_visit(store, visit_id), opened)
 
     def _open_newer(self) -> None:
         if self._data and self._data.newer is not None:
