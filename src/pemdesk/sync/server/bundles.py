@@ -230,7 +230,10 @@ def _apply(
     if out_dir is not None:
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
-        report.ack_path = write_ack_bundle(server, device_id, out, bundle_id, high_water, results)
+        present = [sha for sha in opened.blobs if server.blob_info(sha) is not None]
+        report.ack_path = write_ack_bundle(
+            server, device_id, out, bundle_id, high_water, results, present
+        )
         if with_pull:
             after = opened.info.get("pull_after")
             report.pull_path = write_pull_bundle(server, device_id, out, after)
@@ -249,12 +252,16 @@ def write_ack_bundle(
     acks_bundle: str,
     high_water: int,
     results: list[dict[str, Any]],
+    blobs_present: list[str] | None = None,
 ) -> Path:
-    """The device's acknowledgement: per-op results, its high water, its seal receipts."""
+    """The device's acknowledgement: per-op results, its high water, the photo files the server
+    now holds, and its seal receipts."""
+    out_dir.mkdir(parents=True, exist_ok=True)
     device = server.active_device(device_id)
     records: list[dict[str, Any]] = [
-        {"type": "ack", "high_water": high_water, "results": results, "server_epoch": server.epoch}
-    ]
+        {"type": "ack", "high_water": high_water, "results": results,
+         "server_epoch": server.epoch, "blobs_present": sorted(blobs_present or [])}
+    ]  # fmt: skip
     records += [
         {"type": "receipt", "receipt": r}
         for r in seal_receipts.receipts_for_monitor(server, device.monitor_id)
@@ -277,6 +284,7 @@ def write_pull_bundle(
     server: ServerStore, device_id: str, out_dir: Path, pull_after: Any = None
 ) -> Path:
     """Every change after the device's cursor (as its push bundle reported it), in order."""
+    out_dir.mkdir(parents=True, exist_ok=True)
     after = 0
     if isinstance(pull_after, dict) and pull_after.get("epoch") == server.epoch:
         with contextlib.suppress(TypeError, ValueError):

@@ -1,0 +1,39 @@
+"""Local SQL for USB bundles: which photo files to carry (the rest is in ``sync_client``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pemdesk.storage.db import wrap_storage_errors
+
+if TYPE_CHECKING:
+    from pemdesk.storage.store import Store
+
+# Thumbnails and previews first (small, make the records usable), originals last.
+_ORDER = "CASE kind WHEN 'thumb' THEN 0 WHEN 'preview' THEN 1 ELSE 2 END, priority, sha256"
+
+
+def blobs_to_carry(store: Store, budget_bytes: int | None = None) -> list[dict[str, Any]]:
+    """Photo files the server has not confirmed, in carrying order, within ``budget_bytes``.
+
+    Files of demo photos never leave the laptop (their records are local-only)."""
+    with wrap_storage_errors(store.path):
+        cur = store.conn.execute(
+            "SELECT sha256, size, path, kind FROM blob WHERE upload_state <> 'present' "
+            "AND NOT EXISTS (SELECT 1 FROM photo p JOIN visit v ON v.id = p.visit_id "
+            "JOIN site s ON s.id = v.site_id WHERE s.is_demo = 1 AND p.sha256 = "
+            "COALESCE(blob.derived_from, blob.sha256)) "
+            f"ORDER BY {_ORDER}"
+        )
+        rows = [dict(zip(("sha256", "size", "path", "kind"), r, strict=True)) for r in cur]
+    out, total = [], 0
+    for row in rows:
+        path = store.data_dir / Path(row["path"])
+        if not path.is_file():
+            continue
+        if budget_bytes is not None and total + int(row["size"]) > budget_bytes:
+            continue
+        total += int(row["size"])
+        out.append({**row, "file": path})
+    return out
