@@ -20,7 +20,7 @@ from pemdesk.sync.protocol import ProtocolError
 from pemdesk.sync.server.store import ROLES, ServerStore
 
 # Modules adding subcommands: each defines register(subparsers) (e.g. bundle import).
-COMMAND_MODULES: list[str] = []
+COMMAND_MODULES: list[str] = ["pemdesk.sync.server.bundle_cli"]
 
 
 def build_parser() -> argparse.ArgumentParser:
