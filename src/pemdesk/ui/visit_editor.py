@@ -551,9 +551,15 @@ class VisitEditor(QMainWindow):
                 value = o.value_num if o.value_num is not None else o.value_text
                 if indicator.value_type == "boolean" and value is not None:
                     value = bool(value)
-                shown = (
-                    indicator.format_value(value, i18n.get_language()) if value is not None else ""
-                )
+                if value is None:
+                    shown = ""
+                elif indicator.is_numeric and isinstance(value, float):
+                    # every digit as stored: a rounded display would be saved back rounded
+                    from pemdesk.catalogue import format_number
+
+                    shown = format_number(value)
+                else:
+                    shown = indicator.format_value(value, i18n.get_language())
             else:
                 shown = str(o.value_num if o.value_num is not None else o.value_text or "")
             observations.append((o.id, o.indicator, shown, o.method or o.instrument, o.comment))
