@@ -168,7 +168,10 @@ class VerifyReport:
 
 
 def _diff_problem(d: seal.Difference) -> Problem:
-    code = "changed" if d.field else ("removed" if d.current is None else "added")
+    if d.section == "previous_seal":
+        code = "chain-broken"
+    else:
+        code = "changed" if d.field else ("removed" if d.current is None else "added")
     return Problem(code, d.describe("mn"), d.describe("en"), d.section, d.record_id, d.field,
                    _short(d.sealed), _short(d.current))  # fmt: skip
 
@@ -251,7 +254,7 @@ def _check_visit(
             diffs = seal.diff_documents(sealed_doc, current)
             check.problems += [_diff_problem(d) for d in diffs]
         if not sealed_doc or not any(
-            p.code in ("changed", "added", "removed") for p in check.problems
+            p.code in ("changed", "added", "removed", "chain-broken") for p in check.problems
         ):
             add(Problem("changed", "Үзлэгийн бүртгэл лацалснаас хойш өөрчлөгдсөн.",
                         "The visit's records changed after sealing.", "visit", visit_id))  # fmt: skip
