@@ -1,0 +1,111 @@
+"""Small record factories and checks shared by the sync tests."""
+
+from __future__ import annotations
+
+import json
+import random
+from typing import Any
+
+from pemdesk import model
+from pemdesk.ids import new_id
+
+
+def area_codes() -> tuple[str, str]:
+    from pemdesk.gazetteer import Gazetteer
+
+    gaz = Gazetteer.load()
+    aimag = gaz.aimags()[0]
+    return aimag.code, gaz.soums(aimag.code)[0].code
+
+
+def square(lon: float, lat: float, d: float = 0.001) -> dict[str, Any]:
+    ring = [[lon, lat], [lon + d, lat], [lon + d, lat + d], [lon, lat + d], [lon, lat]]
+    return {"type": "Polygon", "coordinates": [ring]}
+
+
+def new_site(store: Any, name: str = "Уурхай") -> model.Site:
+    aimag, soum = area_codes()
+    site = model.Site(name_mn=name, aimag_code=aimag, soum_code=soum, kind=model.SiteKind.MINE,
+                      lon=105.0, lat=44.0)
+    store.save(site)
+    return site
+
+
+def new_plot(store: Any, site_id: str, name: str = "Талбай", lon: float = 105.0) -> model.Plot:
+    plot = model.Plot(site_id=site_id, name=name, stage=model.PlotStage.DISTURBED,
+                      geometry=square(lon, 44.0))
+    store.save(plot)
+    return plot
+
+
+def new_person(store: Any, name: str = "Бат") -> model.Person:
+    person = model.Person(name=name)
+    store.save(person)
+    return person
+
+
+def new_visit(store: Any, site_id: str, person_id: str | None = None) -> model.Visit:
+    visit = model.Visit(site_id=site_id, started_at="2026-06-01T02:00:00.000Z",
+                        created_by=person_id)
+    store.save(visit)
+    return visit
+
+
+def new_finding(store: Any, visit_id: str, text: str = "хог хаягдал") -> model.Finding:
+    finding = model.Finding(visit_id=visit_id, category="waste", description=text,
+                            severity=model.Severity.LOW, follow_up=model.FollowUpStatus.OPEN)
+    store.save(finding)
+    return finding
+
+
+def op(seq: int, entity: str, entity_id: str, kind: str = "create", fields: dict[str, Any] | None = None,
+       base: int = 0, hlc: str = "2026-06-01T00:00:00.000Z", op_id: str | None = None,
+       schema: int = 1) -> dict[str, Any]:
+    return {"device_seq": seq, "op_id": op_id or new_id(), "entity": entity, "entity_id": entity_id,
+            "op": kind, "fields": fields or {}, "base_version": base, "hlc": hlc,
+            "schema_version": schema}
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, indent=1)
+
+
+def random_edit(store: Any, rng: random.Random, mine: dict[str, list[str]]) -> str:
+    """One random user edit on a store; returns what it did (for failure messages)."""
+    sites = [s.id for s in store.list_sites()]
+    choice = rng.randrange(6)
+    if choice == 0 or not sites:
+        site = new_site(store, f"Объект {rng.randrange(1000)}")
+        mine.setdefault("site", []).append(site.id)
+        return f"site {site.id}"
+    site_id = rng.choice(sites)
+    if choice == 1:
+        plot = new_plot(store, site_id, f"Талбай {rng.randrange(100)}", lon=105 + rng.random())
+        return f"plot {plot.id}"
+    if choice == 2:
+        site = store.get(model.Site, site_id)
+        site.notes = f"тэмдэглэл {rng.randrange(10**6)}"
+        store.save(site)
+        return f"site notes {site_id}"
+    if choice == 3:
+        plots = store.list_plots(site_id)
+        if plots:
+            plot = rng.choice(plots)
+            if rng.random() < 0.5:
+                plot.geometry = square(105 + rng.random(), 44.0)
+            else:
+                plot.stage = rng.choice(list(model.PlotStage))
+            store.save(plot)
+            return f"plot edit {plot.id}"
+    if choice == 4:
+        visit = new_visit(store, site_id)
+        mine.setdefault("visit", []).append(visit.id)
+        new_finding(store, visit.id)
+        return f"visit {visit.id}"
+    visits = [v for v in mine.get("visit", []) if store.exists(model.Visit, v)]
+    if visits:
+        visit = store.get(model.Visit, rng.choice(visits))
+        visit.notes = f"тэмдэглэл {rng.randrange(10**6)}"
+        store.save(visit)
+        return f"visit edit {visit.id}"
+    return "nothing"
