@@ -1,0 +1,1 @@
+"""The offline map: a tiled, cached QPainter canvas over ``pemdesk.geo.mapdata`` layers."""

@@ -1,0 +1,679 @@
+"""The map canvas: cached tiles of the static layers, live overlays, mouse and keyboard.
+
+A frame only composites cached 256-px tiles (scaled between zoom levels, a parent tile standing
+in while a tile is missing) and draws the few live things on top: the selection, the plot being
+edited, labels, scale bar and north arrow. Missing tiles are painted between frames, a few
+milliseconds at a time, so input never waits for a full redraw.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import OrderedDict
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontMetricsF,
+    QImage,
+    QKeyEvent,
+    QMouseEvent,
+    QPainter,
+    QPainterPath,
+    QPaintEvent,
+    QPen,
+    QPolygonF,
+    QWheelEvent,
+)
+from PySide6.QtWidgets import QWidget
+
+from pemdesk import i18n
+from pemdesk.geo import symbology as sym
+from pemdesk.geo.mapdata import (
+    MAX_ZOOM,
+    MIN_ZOOM,
+    TILE,
+    MapModel,
+    Viewport,
+    lod_for,
+    lonlat_point,
+    merc_point,
+    resolution,
+    tile_bounds,
+    tiles_for,
+)
+from pemdesk.geo.plotedit import EditGeometry
+from pemdesk.ui.map.render import LayerPainter, render_tile, world_transform
+
+TILE_CACHE = 240  # 256 KB each: about 60 MB at most
+TILE_BUDGET_S = 0.008  # painting missing tiles between frames, per event-loop turn
+HANDLE_PX = 8
+
+
+class MapCanvas(QWidget):
+    cursor_moved = Signal(float, float)  # lon, lat
+    feature_clicked = Signal(str, str)  # layer, id ("" when nothing)
+    point_picked = Signal(float, float)  # in "pick" mode
+    view_changed = Signal()
+    sketch_changed = Signal()  # the edited geometry changed (area, validity…)
+    sketch_finished = Signal()
+
+    def __init__(self, model: MapModel | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setMouseTracking(True)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setMinimumSize(200, 150)
+        self.grabGesture(Qt.GestureType.PinchGesture)
+        self.model = model or MapModel()
+        self.layer_painter = LayerPainter(self.model)
+        self.view = Viewport(cx=11_800_000.0, cy=5_900_000.0, zoom=5.0, width=800, height=600)
+        self._tiles: OrderedDict[tuple[int, int, int, int], QImage] = OrderedDict()
+        self._pending: list[tuple[int, int, int]] = []
+        self._generation = 0
+        self._idle = QTimer(self)
+        self._idle.setSingleShot(True)
+        self._idle.setInterval(0)
+        self._idle.timeout.connect(self._render_pending)
+        self._drag_from: QPointF | None = None
+        self._drag_view: tuple[float, float] | None = None
+        self._moved = False
+        self.tool = "pan"  # pan | draw | hole | edit | pick
+        self.selection: tuple[str, str] | None = None
+        self.edit: EditGeometry | None = None
+        self.sketch: list[list[float]] = []  # the ring being drawn
+        self.selected_vertex: tuple[int, int, int] | None = None
+        self._vertex_drag: tuple[int, int, int] | None = None
+        self._edit_before: EditGeometry | None = None
+        self.on_edit: Any = None  # callable(before, after, text) that pushes an undo command
+        self.show_labels = True
+        self.site_boundary: dict[str, Any] | None = None
+        self._label_cache: dict[tuple[str, str], QImage] = {}
+        self.frame_times: list[float] = []
+        self.timing = False
+
+    # --- data -----------------------------------------------------------------------------
+    def invalidate(self) -> None:
+        """Static layers changed (data, visibility, basemap): drop cached tiles."""
+        self._generation += 1
+        self._tiles.clear()
+        self._pending.clear()
+        self.layer_painter.clear()
+        self.update()
+
+    def set_layer_visible(self, name: str, visible: bool) -> None:
+        if name == "labels":
+            self.show_labels = visible
+            self.update()
+            return
+        self.layer_painter.visible[name] = visible
+        self.invalidate()
+
+    # --- view -------------------------------------------------------------------------------
+    def resizeEvent(self, event: Any) -> None:  # noqa: N802
+        self.view.width, self.view.height = self.width(), self.height()
+        super().resizeEvent(event)
+
+    def set_zoom(self, zoom: float, anchor: QPointF | None = None) -> None:
+        zoom = float(np.clip(zoom, MIN_ZOOM, MAX_ZOOM))
+        if anchor is not None:
+            wx, wy = self.view.to_world(anchor.x(), anchor.y())
+            self.view.zoom = zoom
+            nx, ny = self.view.to_world(anchor.x(), anchor.y())
+            self.view.cx += wx - nx
+            self.view.cy += wy - ny
+        else:
+            self.view.zoom = zoom
+        self._view_moved()
+
+    def zoom_by(self, steps: float, anchor: QPointF | None = None) -> None:
+        self.set_zoom(self.view.zoom + steps, anchor)
+
+    def pan_by(self, dx_px: float, dy_px: float) -> None:
+        r = self.view.res
+        self.view.cx += dx_px * r
+        self.view.cy -= dy_px * r
+        self._view_moved()
+
+    def center_on(self, lon: float, lat: float, zoom: float | None = None) -> None:
+        self.view.cx, self.view.cy = merc_point(lon, lat)
+        if zoom is not None:
+            self.view.zoom = zoom
+        self._view_moved()
+
+    def fit(self, box: tuple[float, float, float, float] | None, max_zoom: float = 17.0) -> None:
+        if box is None:
+            return
+        self.view.width, self.view.height = max(self.width(), 1), max(self.height(), 1)
+        self.view.fit(*box)
+        self.view.zoom = min(self.view.zoom, max_zoom)
+        self._view_moved()
+
+    def zoom_to_country(self) -> None:
+        if "country" in self.model.layers:
+            self.fit(self.model.country_extent(), 12)
+
+    def _view_moved(self) -> None:
+        self.view_changed.emit()
+        self.update()
+
+    # --- painting ---------------------------------------------------------------------------
+    def tile_level(self) -> int:
+        return int(np.clip(math.floor(self.view.zoom + 0.5), 0, 22))
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
+        t0 = time.perf_counter()
+        self.view.width, self.view.height = self.width(), self.height()
+        painter = QPainter(self)
+        try:
+            painter.fillRect(self.rect(), self.layer_painter.styles.background)
+            self._paint_tiles(painter)
+            self._paint_selection(painter)
+            if self.show_labels:
+                self._paint_labels(painter)
+            self._paint_edit(painter)
+            self._paint_furniture(painter)
+        finally:
+            painter.end()
+        if self._pending and not self._idle.isActive():
+            self._idle.start()
+        if self.timing:
+            self.frame_times.append(time.perf_counter() - t0)
+
+    def _tile_rect(self, z: int, tx: int, ty: int) -> QRectF:
+        minx, miny, maxx, maxy = tile_bounds(z, tx, ty)
+        x0, y0 = self.view.to_screen(minx, maxy)
+        x1, y1 = self.view.to_screen(maxx, miny)
+        return QRectF(float(x0), float(y0), float(x1 - x0), float(y1 - y0))
+
+    def _paint_tiles(self, painter: QPainter) -> None:
+        z = self.tile_level()
+        scaled = abs(self.view.zoom - z) > 1e-6
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, scaled)
+        gen = self._generation
+        wanted = tiles_for(self.view, z)
+        pending = []
+        for tx, ty in wanted:
+            key = (gen, z, tx, ty)
+            img = self._tiles.get(key)
+            rect = self._tile_rect(z, tx, ty)
+            if img is not None:
+                self._tiles.move_to_end(key)
+                painter.drawImage(rect, img)
+                continue
+            pending.append((z, tx, ty))
+            # stand-ins while it is painted: the parent tile's quarter, else cached children
+            parent = self._tiles.get((gen, z - 1, tx // 2, ty // 2))
+            if parent is not None:
+                src = QRectF((tx % 2) * TILE / 2, (ty % 2) * TILE / 2, TILE / 2, TILE / 2)
+                painter.drawImage(rect, parent, src)
+                continue
+            for cx in (0, 1):
+                for cy in (0, 1):
+                    child = self._tiles.get((gen, z + 1, tx * 2 + cx, ty * 2 + cy))
+                    if child is not None:
+                        painter.drawImage(self._tile_rect(z + 1, tx * 2 + cx, ty * 2 + cy), child)
+        self._pending = pending
+
+    def _render_pending(self) -> None:
+        start = time.perf_counter()
+        gen = self._generation
+        while self._pending and time.perf_counter() - start < TILE_BUDGET_S:
+            z, tx, ty = self._pending.pop(0)
+            key = (gen, z, tx, ty)
+            if key in self._tiles:
+                continue
+            self._tiles[key] = render_tile(self.layer_painter, z, tx, ty)
+            while len(self._tiles) > TILE_CACHE:
+                self._tiles.popitem(last=False)
+        self.update()
+
+    def render_all_pending(self) -> int:
+        """Paint every missing tile now (tests, screenshots, print)."""
+        self.view.width, self.view.height = self.width(), self.height()
+        z = self.tile_level()
+        n = 0
+        for tx, ty in tiles_for(self.view, z):
+            key = (self._generation, z, tx, ty)
+            if key not in self._tiles:
+                self._tiles[key] = render_tile(self.layer_painter, z, tx, ty)
+                n += 1
+        self._pending.clear()
+        self.update()
+        return n
+
+    def _paint_selection(self, painter: QPainter) -> None:
+        if not self.selection:
+            return
+        layer_name, fid = self.selection
+        lay = self.model.layers.get(layer_name)
+        minx, miny, maxx, maxy = self.view.extent()
+        if lay is not None and fid in lay.index:
+            path = self.layer_painter.path(lay, lay.index[fid], lod_for(self.view.zoom))
+            painter.save()
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+            painter.setTransform(world_transform(minx, maxy, self.view.res))
+            pen = QPen(QColor("#ffff00"), 3)
+            pen.setCosmetic(True)
+            painter.setPen(pen)
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawPath(path)
+            painter.restore()
+            return
+        pts = self.model.points.get(layer_name)
+        if pts is not None and fid in pts.ids:
+            i = pts.ids.index(fid)
+            x, y = self.view.to_screen(pts.x[i], pts.y[i])
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+            painter.setPen(QPen(QColor("#ffff00"), 3))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawEllipse(QPointF(float(x), float(y)), 9, 9)
+
+    # labels: greedy placement by priority, cached images, no overlaps
+    def _label_image(self, text: str, kind: str) -> QImage:
+        key = (text, kind)
+        img = self._label_cache.get(key)
+        if img is not None:
+            return img
+        style = {
+            "aimag": sym.AIMAG_LABEL,
+            "soum": sym.SOUM_LABEL,
+            "site": sym.SITE_LABEL,
+            "plot": sym.PLOT_LABEL,
+        }[kind]
+        font = QFont(self.font())
+        font.setPointSizeF(style.size_pt)
+        font.setBold(style.bold)
+        fm = QFontMetricsF(font)
+        w, h = math.ceil(fm.horizontalAdvance(text)) + 4, math.ceil(fm.height()) + 2
+        img = QImage(w, h, QImage.Format.Format_ARGB32_Premultiplied)
+        img.fill(Qt.GlobalColor.transparent)
+        p = QPainter(img)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        path = QPainterPath()
+        path.addText(QPointF(2, fm.ascent() + 1), font, text)
+        if style.halo:
+            p.setPen(
+                QPen(QColor(style.halo), 3, c=Qt.PenCapStyle.RoundCap, j=Qt.PenJoinStyle.RoundJoin)
+            )
+            p.drawPath(path)
+        p.fillPath(path, QColor(style.colour))
+        p.end()
+        if len(self._label_cache) > 3000:
+            self._label_cache.clear()
+        self._label_cache[key] = img
+        return img
+
+    def _paint_labels(self, painter: QPainter) -> None:
+        z = self.view.zoom
+        minx, miny, maxx, maxy = self.view.extent()
+        lang = i18n.get_language()
+        cands = [
+            lb
+            for lb in self.model.labels
+            if lb.min_zoom <= z < lb.max_zoom and minx <= lb.x <= maxx and miny <= lb.y <= maxy
+        ]
+        if not cands:
+            return
+        cands.sort(key=lambda lb: -lb.priority)
+        placed: list[QRectF] = []
+        for lb in cands[:400]:
+            if lb.kind == "site" and not self.layer_painter.visible.get("sites"):
+                continue
+            if lb.kind == "plot" and not self.layer_painter.visible.get("plots"):
+                continue
+            img = self._label_image(lb.text(lang), lb.kind)
+            sx, sy = self.view.to_screen(lb.x, lb.y)
+            dy = 6 if lb.kind == "site" else -img.height() / 2
+            dx = 6 if lb.kind == "site" else -img.width() / 2
+            rect = QRectF(float(sx) + dx, float(sy) + dy, img.width(), img.height())
+            if any(rect.intersects(r) for r in placed):
+                continue
+            placed.append(rect.adjusted(-2, -1, 2, 1))
+            painter.drawImage(rect.topLeft(), img)
+            if len(placed) >= 120:
+                break
+
+    def _screen(self, lon: float, lat: float) -> QPointF:
+        x, y = merc_point(lon, lat)
+        sx, sy = self.view.to_screen(x, y)
+        return QPointF(float(sx), float(sy))
+
+    def _paint_edit(self, painter: QPainter) -> None:
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        if self.site_boundary and self.edit is not None:
+            from shapely.geometry import shape
+
+            from pemdesk.geo.mapdata import project_geometry
+            from pemdesk.ui.map.qtgeom import path_from_geometry
+
+            minx, miny, maxx, maxy = self.view.extent()
+            painter.save()
+            painter.setTransform(world_transform(minx, maxy, self.view.res))
+            pen = QPen(QColor(sym.SITE_BOUNDARY.stroke), 2, Qt.PenStyle.DashLine)
+            pen.setCosmetic(True)
+            painter.setPen(pen)
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawPath(path_from_geometry(project_geometry(shape(self.site_boundary))))
+            painter.restore()
+        if self.edit is not None:
+            invalid = self.edit.problem() is not None
+            path = QPainterPath()
+            path.setFillRule(Qt.FillRule.OddEvenFill)
+            for part in self.edit.parts:
+                for ring in part:
+                    if len(ring) >= 2:
+                        path.addPolygon(QPolygonF([self._screen(*v) for v in ring]))
+                        path.closeSubpath()
+            painter.setPen(QPen(QColor("#ff0000" if invalid else "#ffff00"), 2.5))
+            painter.setBrush(QColor(255, 0, 0, 60) if invalid else QColor(255, 255, 0, 50))
+            painter.drawPath(path)
+            for pi, part in enumerate(self.edit.parts):
+                for ri, ring in enumerate(part):
+                    for vi, v in enumerate(ring):
+                        selected = self.selected_vertex == (pi, ri, vi)
+                        painter.setPen(QPen(QColor("#000000"), 1))
+                        painter.setBrush(QColor("#ff00ff") if selected else QColor("#ffffff"))
+                        p = self._screen(*v)
+                        painter.drawRect(QRectF(p.x() - 4, p.y() - 4, 8, 8))
+        if self.sketch:
+            pts = [self._screen(*v) for v in self.sketch]
+            painter.setPen(QPen(QColor("#00ffff"), 2, Qt.PenStyle.DashLine))
+            painter.setBrush(QColor(0, 255, 255, 40))
+            painter.drawPolygon(QPolygonF(pts))
+            painter.setPen(QPen(QColor("#000000"), 1))
+            painter.setBrush(QColor("#00ffff"))
+            for p in pts:
+                painter.drawEllipse(p, 4, 4)
+
+    def _paint_furniture(self, painter: QPainter) -> None:
+        """Scale bar (true metres at the view's latitude), north arrow, attribution."""
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        lon, lat = lonlat_point(self.view.cx, self.view.cy)
+        m_per_px = resolution(self.view.zoom) * math.cos(math.radians(lat))
+        target = m_per_px * 120
+        exp = 10 ** math.floor(math.log10(target))
+        nice = max(s * exp for s in (1, 2, 5) if s * exp <= target)
+        px = nice / m_per_px
+        x0, y0 = 14.0, self.height() - 22.0
+        painter.setPen(QPen(QColor("#ffffff"), 5))
+        painter.drawLine(QPointF(x0, y0), QPointF(x0 + px, y0))
+        painter.setPen(QPen(QColor("#000000"), 2))
+        painter.drawLine(QPointF(x0, y0), QPointF(x0 + px, y0))
+        painter.drawLine(QPointF(x0, y0 - 5), QPointF(x0, y0 + 3))
+        painter.drawLine(QPointF(x0 + px, y0 - 5), QPointF(x0 + px, y0 + 3))
+        text = f"{nice / 1000:g} km" if nice >= 1000 else f"{nice:g} m"
+        if i18n.get_language() == "mn":
+            text = text.replace("km", "км").replace(" m", " м")
+        self._halo_text(painter, QPointF(x0, y0 - 8), text)
+        # north arrow (Web Mercator: north is up everywhere)
+        ax, ay = self.width() - 30.0, 20.0
+        arrow = QPolygonF(
+            [
+                QPointF(ax, ay),
+                QPointF(ax - 8, ay + 22),
+                QPointF(ax, ay + 17),
+                QPointF(ax + 8, ay + 22),
+            ]
+        )
+        painter.setPen(QPen(QColor("#ffffff"), 1.5))
+        painter.setBrush(QColor("#202020"))
+        painter.drawPolygon(arrow)
+        self._halo_text(
+            painter, QPointF(ax - 5, ay + 36), "N" if i18n.get_language() == "en" else "Х"
+        )
+        attribution = "© OpenStreetMap contributors, geoBoundaries (ODbL)"
+        bm = self.layer_painter.basemap
+        if bm is not None and bm.attribution:
+            attribution = f"{bm.attribution} · {attribution}"
+        font = QFont(self.font())
+        font.setPointSizeF(7)
+        painter.setFont(font)
+        fm = QFontMetricsF(font)
+        self._halo_text(
+            painter,
+            QPointF(self.width() - fm.horizontalAdvance(attribution) - 6, self.height() - 6),
+            attribution,
+        )
+
+    def _halo_text(self, painter: QPainter, at: QPointF, text: str) -> None:
+        painter.setPen(QColor("#ffffff"))
+        for dx, dy in ((-1, 0), (1, 0), (0, -1), (0, 1)):
+            painter.drawText(at + QPointF(dx, dy), text)
+        painter.setPen(QColor("#000000"))
+        painter.drawText(at, text)
+
+    # --- picking ----------------------------------------------------------------------------
+    def pick(self, sx: float, sy: float) -> tuple[str, str] | None:
+        """The feature under a screen position: points first, then plots, sites, tracks."""
+        x, y = self.view.to_world(sx, sy)
+        tol = self.view.res * 7
+        vis = self.layer_painter.visible
+        for name in ("photos", "photo_points", "visits", "sites"):
+            layer = self.model.points.get(name)
+            if layer is not None and vis.get(name):
+                i = layer.pick(x, y, tol)
+                if i is not None:
+                    return name, layer.ids[i]
+        for name in ("plots", "site_boundaries", "tracks"):
+            lay = self.model.layers.get(name)
+            if lay is not None and vis.get(name):
+                i = lay.pick(x, y, tol if name == "tracks" else 0.0)
+                if i is not None:
+                    return name, lay.ids[i]
+        return None
+
+    def lonlat_at(self, sx: float, sy: float) -> tuple[float, float]:
+        return lonlat_point(*self.view.to_world(sx, sy))
+
+    # --- editing helpers ------------------------------------------------------------------
+    def vertex_at(self, pos: QPointF) -> tuple[int, int, int] | None:
+        if self.edit is None:
+            return None
+        best, best_d = None, HANDLE_PX**2
+        for pi, part in enumerate(self.edit.parts):
+            for ri, ring in enumerate(part):
+                for vi, v in enumerate(ring):
+                    p = self._screen(*v)
+                    d = (p.x() - pos.x()) ** 2 + (p.y() - pos.y()) ** 2
+                    if d <= best_d:
+                        best, best_d = (pi, ri, vi), d
+        return best
+
+    def edge_at(self, pos: QPointF) -> tuple[int, int, int] | None:
+        """(part, ring, index to insert at) of the edge under the cursor."""
+        if self.edit is None:
+            return None
+        for pi, part in enumerate(self.edit.parts):
+            for ri, ring in enumerate(part):
+                n = len(ring)
+                for vi in range(n):
+                    a, b = self._screen(*ring[vi]), self._screen(*ring[(vi + 1) % n])
+                    if _segment_distance(pos, a, b) <= 6:
+                        return pi, ri, vi + 1
+        return None
+
+    def _commit(self, before: EditGeometry, text: str) -> None:
+        if self.edit is None:
+            return
+        after = self.edit.copy()
+        if self.on_edit is not None:
+            self.on_edit(before, after, text)
+        self.sketch_changed.emit()
+        self.update()
+
+    def finish_sketch(self) -> bool:
+        """Turn the ring being drawn into a new part (draw) or a hole (hole)."""
+        if len(self.sketch) < 3:
+            return False
+        before = self.edit.copy() if self.edit is not None else EditGeometry()
+        if self.edit is None:
+            self.edit = EditGeometry()
+        ring = self.sketch
+        self.sketch = []
+        part = None
+        if self.tool == "hole":
+            cx = sum(v[0] for v in ring) / len(ring)
+            cy = sum(v[1] for v in ring) / len(ring)
+            part = self.edit.part_containing(cx, cy)
+        if part is not None:
+            self.edit.add_hole(part, ring)
+            self._commit(before, "hole")
+        else:
+            self.edit.add_part(ring)
+            self._commit(before, "part")
+        self.sketch_finished.emit()
+        return True
+
+    def delete_selected_vertex(self) -> bool:
+        if self.edit is None or self.selected_vertex is None:
+            return False
+        before = self.edit.copy()
+        self.edit.delete_vertex(*self.selected_vertex)
+        self.selected_vertex = None
+        self._commit(before, "delete vertex")
+        return True
+
+    # --- input ------------------------------------------------------------------------------
+    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        pos = event.position()
+        self._moved = False
+        if event.button() == Qt.MouseButton.LeftButton:
+            if self.tool == "edit" and self.edit is not None:
+                hit = self.vertex_at(pos)
+                if hit is not None:
+                    self.selected_vertex = hit
+                    self._vertex_drag = hit
+                    self._edit_before = self.edit.copy()
+                    self.update()
+                    return
+            self._drag_from = pos
+            self._drag_view = (self.view.cx, self.view.cy)
+        elif event.button() == Qt.MouseButton.RightButton and self.tool == "edit":
+            hit = self.vertex_at(pos)
+            if hit is not None:
+                self.selected_vertex = hit
+                self.delete_selected_vertex()
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        pos = event.position()
+        lon, lat = self.lonlat_at(pos.x(), pos.y())
+        self.cursor_moved.emit(lon, lat)
+        if self._vertex_drag is not None and self.edit is not None:
+            self.edit.move_vertex(*self._vertex_drag, lon, lat)
+            self._moved = True
+            self.sketch_changed.emit()
+            self.update()
+            return
+        if self._drag_from is not None and event.buttons() & Qt.MouseButton.LeftButton:
+            d = pos - self._drag_from
+            if abs(d.x()) + abs(d.y()) > 3:
+                self._moved = True
+            if self._moved and self._drag_view is not None:
+                r = self.view.res
+                self.view.cx = self._drag_view[0] - d.x() * r
+                self.view.cy = self._drag_view[1] + d.y() * r
+                self._view_moved()
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        pos = event.position()
+        if self._vertex_drag is not None:
+            if self._moved and self._edit_before is not None:
+                self._commit(self._edit_before, "move vertex")
+            self._vertex_drag = None
+            self._edit_before = None
+            return
+        was_drag = self._moved
+        self._drag_from = None
+        if event.button() != Qt.MouseButton.LeftButton or was_drag:
+            return
+        lon, lat = self.lonlat_at(pos.x(), pos.y())
+        if self.tool in ("draw", "hole"):
+            self.sketch.append([lon, lat])
+            self.sketch_changed.emit()
+            self.update()
+        elif self.tool == "pick":
+            self.point_picked.emit(lon, lat)
+        elif self.tool == "edit":
+            self.selected_vertex = None
+            self.update()
+        else:
+            hit = self.pick(pos.x(), pos.y())
+            self.selection = hit
+            self.feature_clicked.emit(*(hit or ("", "")))
+            self.update()
+
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        pos = event.position()
+        if self.tool in ("draw", "hole"):
+            # the first click of the double-click already added a vertex
+            self.finish_sketch()
+        elif self.tool == "edit" and self.edit is not None:
+            edge = self.edge_at(pos)
+            if edge is not None:
+                before = self.edit.copy()
+                lon, lat = self.lonlat_at(pos.x(), pos.y())
+                self.edit.insert_vertex(*edge, lon, lat)
+                self.selected_vertex = edge
+                self._commit(before, "insert vertex")
+        else:
+            self.zoom_by(1, pos)
+
+    def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802
+        steps = event.angleDelta().y() / 240.0  # half a zoom level per notch
+        if steps:
+            self.zoom_by(steps, event.position())
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+        key = event.key()
+        step_x, step_y = self.width() / 4, self.height() / 4
+        if key == Qt.Key.Key_Left:
+            self.pan_by(-step_x, 0)
+        elif key == Qt.Key.Key_Right:
+            self.pan_by(step_x, 0)
+        elif key == Qt.Key.Key_Up:
+            self.pan_by(0, -step_y)
+        elif key == Qt.Key.Key_Down:
+            self.pan_by(0, step_y)
+        elif key in (Qt.Key.Key_Plus, Qt.Key.Key_Equal):
+            self.zoom_by(1)
+        elif key == Qt.Key.Key_Minus:
+            self.zoom_by(-1)
+        elif key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.tool in ("draw", "hole"):
+            self.finish_sketch()
+        elif key == Qt.Key.Key_Escape and self.sketch:
+            self.sketch = []
+            self.sketch_changed.emit()
+            self.update()
+        elif key in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace) and self.tool == "edit":
+            self.delete_selected_vertex()
+        else:
+            super().keyPressEvent(event)
+
+    def event(self, event: QEvent) -> bool:
+        # pinch: touchpads send native zoom gestures, touch screens QPinchGesture
+        if (
+            event.type() == QEvent.Type.NativeGesture
+            and event.gestureType() == Qt.NativeGestureType.ZoomNativeGesture  # type: ignore[attr-defined]
+        ):
+            self.zoom_by(event.value() * 2, event.position())  # type: ignore[attr-defined]
+            return True
+        if event.type() == QEvent.Type.Gesture:
+            pinch = event.gesture(Qt.GestureType.PinchGesture)  # type: ignore[attr-defined]
+            if pinch is not None:
+                factor = pinch.scaleFactor()
+                if factor > 0:
+                    self.zoom_by(math.log2(factor), pinch.centerPoint())
+                return True
+        return super().event(event)
+
+
+def _segment_distance(p: QPointF, a: QPointF, b: QPointF) -> float:
+    ax, ay, bx, by, px, py = a.x(), a.y(), b.x(), b.y(), p.x(), p.y()
+    dx, dy = bx - ax, by - ay
+    length2 = dx * dx + dy * dy
+    t = 0.0 if length2 == 0 else max(0.0, min(1.0, ((px - ax) * dx + (py - ay) * dy) / length2))
+    return math.hypot(px - (ax + t * dx), py - (ay + t * dy))
