@@ -72,7 +72,7 @@ DRAFT_RECOVERED = N_(
 )
 
 # "module:function" entries called with the window once it is built (see the module docstring).
-PLUGINS: list[str] = []
+PLUGINS: list[str] = ["pemdesk.ui.sync:install"]
 
 
 @dataclass
