@@ -25,6 +25,23 @@ class SyncProgress(Progress):
     started: float = field(default_factory=time.monotonic)
     _samples: deque[tuple[float, int]] = field(default_factory=lambda: deque(maxlen=64), repr=False)
 
+    def update(
+        self, done: int | None = None, total: int | None = None, label: str | None = None
+    ) -> None:
+        """The sync client reports phases by label; photos count bytes in done/total."""
+        super().update(done, total, label)
+        if self.label == "photos":
+            if total is not None:
+                self.bytes_total = total
+            if done is not None:
+                self.bytes_done = done
+                self._samples.append((time.monotonic(), done))
+
+    def step(self, n: int = 1) -> None:
+        if self.label == "records":
+            self.records_done += n
+        super().step(n)
+
     def add_bytes(self, n: int) -> None:
         self.bytes_done += n
         self._samples.append((time.monotonic(), self.bytes_done))

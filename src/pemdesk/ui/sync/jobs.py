@@ -1,0 +1,80 @@
+"""The work behind the sync menu, as plain functions run by a ``Job`` (no Qt in here).
+
+Each opens its own store connection: a sync can take minutes and must not hold the one
+database thread that every view uses.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pemdesk.ids import utc_now
+from pemdesk.storage import Store
+from pemdesk.sync.sync_progress import SyncProgress
+
+LAST_SYNC_KEY = "last_sync_at"  # shown by the main window's status bar
+
+
+def sync_now(data_dir: Path, progress: SyncProgress, originals: bool = True) -> Any:
+    from pemdesk.storage import sync_client as sc
+    from pemdesk.storage.bundles import blobs_to_carry
+    from pemdesk.sync.client import SyncClient
+
+    store = Store.open(data_dir)
+    try:
+        progress.records_total = int(sc.summary(store)["pending_ops"])
+        carry = blobs_to_carry(store)
+        progress.photos_total = len(carry)
+        progress.bytes_total = sum(int(b["size"]) for b in carry)
+        with SyncClient.for_store(store, progress=progress) as client:
+            report = client.sync(originals=originals)
+        progress.photos_done = report.blobs_uploaded
+        store.set_meta(LAST_SYNC_KEY, utc_now())
+        return report
+    finally:
+        store.close()
+
+
+def enrol(data_dir: Path, server: str, code: str, name: str) -> dict[str, Any]:
+    from pemdesk.sync.client import enroll
+
+    store = Store.open(data_dir)
+    try:
+        return enroll(store, server.strip(), code.strip(), name.strip())
+    finally:
+        store.close()
+
+
+def export_bundle(data_dir: Path, target: Path, progress: SyncProgress, photos: bool = True) -> Any:
+    from pemdesk.sync.bundle_client import export_push_bundle
+
+    store = Store.open(data_dir)
+    try:
+        return export_push_bundle(store, target, photos=photos, progress=progress)
+    finally:
+        store.close()
+
+
+def import_bundle(data_dir: Path, source: Path, progress: SyncProgress) -> Any:
+    from pemdesk.sync.bundle_client import import_bundle as run
+
+    store = Store.open(data_dir)
+    try:
+        return run(store, source, progress=progress)
+    finally:
+        store.close()
+
+
+def sync_overview(store: Store) -> dict[str, Any]:
+    """For the menu and status bar (runs on the database thread)."""
+    from pemdesk.storage import sync_client as sc
+    from pemdesk.sync.client import META_DEVICE, META_ROLE
+
+    summary = sc.summary(store)
+    return {
+        "enrolled": bool(store.meta(META_DEVICE)),
+        "role": store.meta(META_ROLE) or "",
+        "conflicts": int(summary["conflicts"]),
+        "pending": int(summary["pending_ops"]),
+    }

@@ -1,0 +1,114 @@
+"""A "Sync" column for the visits table: pending / sent / confirmed / conflict per visit.
+
+An identity proxy over the visits model with one extra column, filled from
+``sync_client.sync_status`` on the database thread whenever rows arrive or data changes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QIdentityProxyModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QColor
+
+from pemdesk.i18n import _
+from pemdesk.ui.ops import Operations
+
+Index = QModelIndex | QPersistentModelIndex
+
+STATUS_TEXT = {
+    "local": "only here",
+    "pending": "not sent",
+    "sent": "sent",
+    "confirmed": "confirmed",
+    "conflict": "conflict",
+}
+STATUS_COLOUR = {
+    "pending": QColor(180, 110, 0),
+    "sent": QColor(30, 90, 170),
+    "confirmed": QColor(30, 130, 60),
+    "conflict": QColor(190, 30, 30),
+    "local": QColor(120, 120, 120),
+}
+
+
+def status_label(status: str) -> str:
+    return _(STATUS_TEXT.get(status, status))
+
+
+class SyncStatusProxy(QIdentityProxyModel):
+    def __init__(self, source: Any, ops: Operations) -> None:
+        super().__init__()
+        self.ops = ops
+        self.setSourceModel(source)
+        self.status: dict[str, str] = {}
+        source.modelReset.connect(self.refresh)
+        source.rowsInserted.connect(lambda *_a: self.refresh())
+        ops.changed.connect(self.refresh)
+
+    @property
+    def extra(self) -> int:
+        return self.sourceModel().columnCount()
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else self.sourceModel().columnCount() + 1
+
+    def index(self, row: int, column: int, parent: Index = QModelIndex()) -> QModelIndex:  # noqa: B008
+        if column == self.extra and not parent.isValid() and 0 <= row < self.rowCount():
+            return self.createIndex(row, column)
+        return super().index(row, column, parent)
+
+    def parent(self, child: Any = None) -> Any:  # type: ignore[override]
+        if child is None:
+            return super().parent()
+        return QModelIndex()
+
+    def sibling(self, row: int, column: int, idx: Index) -> QModelIndex:
+        return self.index(row, column)
+
+    def mapToSource(self, proxy: Index) -> QModelIndex:  # noqa: N802
+        if proxy.isValid() and proxy.column() == self.extra:
+            return QModelIndex()
+        return super().mapToSource(proxy)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:  # noqa: N802
+        if orientation == Qt.Orientation.Horizontal and section == self.extra:
+            return _("Sync") if role == Qt.ItemDataRole.DisplayRole else None
+        return super().headerData(section, orientation, role)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if index.isValid() and index.column() == self.extra:
+            visit = self.sourceModel().visit(index.row())
+            state = self.status.get(visit.id)
+            if state is None:
+                return None
+            if role == Qt.ItemDataRole.DisplayRole:
+                return status_label(state)
+            if role == Qt.ItemDataRole.ForegroundRole:
+                return STATUS_COLOUR.get(state)
+            return None
+        return super().data(index, role)
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        if index.isValid() and index.column() == self.extra:
+            return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        return super().flags(index)
+
+    def refresh(self) -> None:
+        source = self.sourceModel()
+        ids = [source.visit(r).id for r in range(source.rowCount())]
+        if not ids:
+            return
+
+        def load(store: Any) -> dict[str, str]:
+            from pemdesk.storage import sync_client as sc
+
+            return sc.sync_status(store, "visit", ids)
+
+        self.ops.run(load, self._got)
+
+    def _got(self, status: dict[str, str]) -> None:
+        self.status.update(status)
+        rows = self.rowCount()
+        if rows:
+            self.dataChanged.emit(self.index(0, self.extra), self.index(rows - 1, self.extra))
