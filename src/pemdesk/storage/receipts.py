@@ -63,3 +63,15 @@ def list_receipts(store: Store) -> list[dict[str, Any]]:
     with wrap_storage_errors(store.path):
         rows = store.conn.execute("SELECT receipt FROM seal_receipt ORDER BY checked_at").fetchall()
     return [json.loads(r[0]) for r in rows]
+
+
+def seals_awaiting_receipt(store: Store, public_key_hex: str) -> int:
+    """Seals made with this device's key that have no final (verified/invalid) receipt yet."""
+    with wrap_storage_errors(store.path):
+        row = store.conn.execute(
+            "SELECT count(*) FROM visit_seal s WHERE s._deleted = 0 AND s.public_key = ? AND NOT "
+            "EXISTS (SELECT 1 FROM seal_receipt r WHERE r.visit_id = s.id AND r.digest = s.digest "
+            "AND r.status IN ('verified', 'invalid'))",
+            [public_key_hex],
+        ).fetchone()
+    return int(row[0])

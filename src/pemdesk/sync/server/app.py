@@ -263,6 +263,14 @@ def create_app(store: ServerStore) -> FastAPI:
             raise ProtocolError(ErrorCode.FORBIDDEN, "coordinators only")
         return reply(request, {"conflicts": await run_in_threadpool(store.conflicts)})
 
+    @app.get("/v1/receipts")
+    async def receipts(request: Request) -> Response:
+        """Countersigned receipts of the device's monitor's sealed visits (checked on arrival)."""
+        from pemdesk.sync.server.seal_receipts import for_device
+
+        device = await authed(request)
+        return reply(request, {"receipts": await run_in_threadpool(for_device, store, device)})
+
     return app
 
 

@@ -94,3 +94,9 @@ def all_receipts(server: ServerStore) -> list[dict[str, Any]]:
     with server.db.connection() as conn:
         rows = server.db.query(conn, "SELECT receipt FROM seal_receipt ORDER BY checked_at")
     return [json.loads(r[0]) for r in rows]
+
+
+def for_device(server: ServerStore, device: Any) -> list[dict[str, Any]]:
+    """``GET /v1/receipts``: check new seals, then the receipts of the device's monitor."""
+    check_seals(server, via="http")
+    return receipts_for_monitor(server, device.monitor_id)
