@@ -144,6 +144,9 @@ class SyncClient:
             if photos:
                 self.upload_blobs(report, originals=originals)
             self.pull(report, hello)
+            from pemdesk.sync.receipts_client import fetch_receipts  # seal receipts (edges)
+
+            fetch_receipts(self)
             self.store.set_meta(META_LAST, utc_now())
         finally:
             s = self.t.stats
