@@ -144,3 +144,23 @@ def test_real_aimag_polygons_match_pyproj_geod() -> None:
                 total -= abs(geod.polygon_area_perimeter(lons, lats)[0])
         ours = geodesic_area_ha(geom)
         assert abs(ours - total / 10_000) / ours < 1e-4, aimag.code
+
+
+def test_area_does_not_depend_on_ring_orientation() -> None:
+    outer = [[105.0, 45.0], [105.01, 45.0], [105.01, 45.01], [105.0, 45.01], [105.0, 45.0]]
+    hole = [
+        [105.002, 45.002],
+        [105.004, 45.002],
+        [105.004, 45.004],
+        [105.002, 45.004],
+        [105.002, 45.002],
+    ]
+    full = geodesic_area_ha({"type": "Polygon", "coordinates": [outer]})
+    small = geodesic_area_ha({"type": "Polygon", "coordinates": [hole]})
+    for o in (outer, outer[::-1]):
+        for h in (hole, hole[::-1]):
+            with_hole = geodesic_area_ha({"type": "Polygon", "coordinates": [o, h]})
+            assert with_hole == pytest.approx(full - small, rel=1e-9)
+    shifted = [[x + 0.02, y] for x, y in outer]
+    multi = {"type": "MultiPolygon", "coordinates": [[outer], [shifted[::-1]]]}
+    assert geodesic_area_ha(multi) == pytest.approx(2 * full, rel=1e-6)

@@ -34,14 +34,22 @@ def as_shape(geometry: dict[str, Any] | BaseGeometry) -> BaseGeometry:
         ) from exc
 
 
+def _oriented(geometry: dict[str, Any] | BaseGeometry) -> BaseGeometry:
+    """Exteriors counter-clockwise, holes clockwise: pyproj sums *signed* ring areas, so a hole
+    drawn the same way round as its exterior (or a part drawn the other way) would add."""
+    import shapely
+
+    return shapely.orient_polygons(as_shape(geometry), exterior_cw=False)
+
+
 def geodesic_area_ha(geometry: dict[str, Any] | BaseGeometry) -> float:
     """Area in hectares on the WGS84 ellipsoid (holes subtracted, multipolygons summed)."""
-    area_m2, _ = _geod().geometry_area_perimeter(as_shape(geometry))
+    area_m2, _ = _geod().geometry_area_perimeter(_oriented(geometry))
     return abs(area_m2) / 10_000.0
 
 
 def geodesic_perimeter_m(geometry: dict[str, Any] | BaseGeometry) -> float:
-    _, perimeter = _geod().geometry_area_perimeter(as_shape(geometry))
+    _, perimeter = _geod().geometry_area_perimeter(_oriented(geometry))
     return float(perimeter)
 
 
