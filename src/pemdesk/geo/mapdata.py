@@ -378,6 +378,17 @@ class MapModel:
             self.labels.append(Label(c.x, c.y, p["name"], p["name"], "plot", 14.0, 99.0, 2))
         self.version += 1
 
+    def with_records(self, data: MapData) -> MapModel:
+        """A new model sharing these boundaries, with the records' layers (built off the GUI)."""
+        other = MapModel()
+        other.layers = {k: v for k, v in self.layers.items() if k in ("soums", "aimags", "country")}
+        other.soum_polygons = self.soum_polygons
+        other.aimag_polygons = self.aimag_polygons
+        other.labels = [lb for lb in self.labels if lb.kind in ("aimag", "soum")]
+        other.load_records(data)
+        other.version = self.version + 1
+        return other
+
     def bounds_of(self, layer: str, fid: str) -> tuple[float, float, float, float] | None:
         if layer in self.layers:
             lay = self.layers[layer]

@@ -1,0 +1,631 @@
+"""The map as the user meets it: canvas, tool bar, layer list, legend, details, coordinates.
+
+Drawing and editing a plot: "Draw plot" (click the corners, double-click or Enter to close),
+"Draw hole", "Add part"; "Edit vertices" (drag to move, double-click an edge to insert, right
+click or Delete to remove); Undo/Redo; "Save plot" checks validity first and offers a repair
+(shown on the map) only with the user's consent.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import (
+    QAction,
+    QActionGroup,
+    QColor,
+    QIcon,
+    QKeySequence,
+    QPixmap,
+    QUndoCommand,
+    QUndoStack,
+)
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMessageBox,
+    QSplitter,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from pemdesk import model as m
+from pemdesk.geo import coords, symbology
+from pemdesk.geo.mapdata import MapModel
+from pemdesk.geo.plotedit import EditGeometry
+from pemdesk.i18n import _, format_datetime, format_number
+from pemdesk.labels import N_, label
+from pemdesk.ui.map.canvas import MapCanvas
+
+LAYERS = [
+    ("basemap", N_("Basemap (MBTiles)")),
+    ("soums", N_("Soum boundaries")),
+    ("aimags", N_("Aimag boundaries")),
+    ("site_boundaries", N_("Licence areas")),
+    ("plots", N_("Rehabilitation plots")),
+    ("tracks", N_("GPS tracks")),
+    ("visits", N_("Visits")),
+    ("photo_points", N_("Photo points")),
+    ("photos", N_("Photos")),
+    ("sites", N_("Sites")),
+    ("labels", N_("Labels")),
+]
+
+
+class GeometryCommand(QUndoCommand):
+    """One edit of the plot being drawn, kept as before/after snapshots."""
+
+    def __init__(
+        self, canvas: MapCanvas, before: EditGeometry, after: EditGeometry, text: str
+    ) -> None:
+        super().__init__(text)
+        self.canvas = canvas
+        self.before = before.copy()
+        self.after = after.copy()
+        self._first = True
+
+    def redo(self) -> None:
+        if self._first:  # the canvas already shows the new state
+            self._first = False
+            return
+        self.canvas.edit = self.after.copy()
+        self.canvas.selected_vertex = None
+        self.canvas.sketch_changed.emit()
+        self.canvas.update()
+
+    def undo(self) -> None:
+        self.canvas.edit = self.before.copy()
+        self.canvas.selected_vertex = None
+        self.canvas.sketch_changed.emit()
+        self.canvas.update()
+
+
+class MapWidget(QWidget):
+    visit_open_requested = Signal(str)
+    photo_open_requested = Signal(str)
+    site_selected = Signal(str)
+    plot_saved = Signal(str)
+    position_picked = Signal(float, float)
+
+    def __init__(
+        self,
+        ops: Any = None,
+        parent: QWidget | None = None,
+        *,
+        compact: bool = False,
+        model: MapModel | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.ops = ops
+        if model is None:
+            model = MapModel()
+            model.load_boundaries()
+        self.canvas = MapCanvas(model, self)
+        self.undo = QUndoStack(self)
+        self.canvas.on_edit = self._push_edit
+        self.editing_plot: m.Plot | None = None
+        self.editing_site: dict[str, Any] | None = None
+        self._sites: dict[str, dict[str, Any]] = {}
+        self._plot_info: dict[str, dict[str, Any]] = {}
+        self._data: Any = None
+
+        self.toolbar = QToolBar(self)
+        self._build_actions()
+        self.coords_label = QLabel(self)
+        self.coords_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.edit_label = QLabel(self)
+        self.info = QLabel(self)
+        self.info.setWordWrap(True)
+        self.info.setAlignment(Qt.AlignmentFlag.AlignTop)
+        self.info.setTextFormat(Qt.TextFormat.RichText)
+        self.info.linkActivated.connect(self._on_link)
+        self.layer_list = QListWidget(self)
+        for name, title in LAYERS:
+            item = QListWidgetItem(_(title))
+            item.setData(Qt.ItemDataRole.UserRole, name)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            on = name != "basemap" or self.canvas.layer_painter.basemap is not None
+            item.setCheckState(Qt.CheckState.Checked if on else Qt.CheckState.Unchecked)
+            self.layer_list.addItem(item)
+        self.layer_list.itemChanged.connect(self._on_layer_toggled)
+        self.legend = QLabel(self)
+        self.legend.setTextFormat(Qt.TextFormat.RichText)
+        self._fill_legend()
+
+        side = QWidget(self)
+        side_layout = QVBoxLayout(side)
+        side_layout.setContentsMargins(0, 0, 0, 0)
+        side_layout.addWidget(QLabel("<b>" + html.escape(_("Layers")) + "</b>"))
+        side_layout.addWidget(self.layer_list, 2)
+        side_layout.addWidget(QLabel("<b>" + html.escape(_("Plot stages")) + "</b>"))
+        side_layout.addWidget(self.legend)
+        side_layout.addWidget(QLabel("<b>" + html.escape(_("Selected")) + "</b>"))
+        side_layout.addWidget(self.info, 3)
+        splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        splitter.addWidget(self.canvas)
+        splitter.addWidget(side)
+        splitter.setStretchFactor(0, 4)
+        splitter.setStretchFactor(1, 1)
+        if compact:
+            side.hide()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.toolbar)
+        layout.addWidget(splitter, 1)
+        status = QHBoxLayout()
+        status.addWidget(self.coords_label, 1)
+        status.addWidget(self.edit_label)
+        layout.addLayout(status)
+
+        self.canvas.cursor_moved.connect(self._on_cursor)
+        self.canvas.feature_clicked.connect(self._on_feature)
+        self.canvas.point_picked.connect(self.position_picked)
+        self.canvas.sketch_changed.connect(self._update_edit_status)
+        self.canvas.sketch_finished.connect(lambda: self._set_tool("edit"))
+        if ops is not None:
+            ops.changed.connect(self.reload)
+            self.reload()
+
+    # --- actions ------------------------------------------------------------------------------
+    def _action(
+        self,
+        text: str,
+        slot: Any,
+        shortcut: str | QKeySequence | None = None,
+        checkable: bool = False,
+    ) -> QAction:
+        action = QAction(_(text), self)
+        action.setData(text)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        action.setCheckable(checkable)
+        action.triggered.connect(slot)
+        self.addAction(action)
+        return action
+
+    def _build_actions(self) -> None:
+        tb = self.toolbar
+        tb.addAction(self._action(N_("Zoom in"), lambda: self.canvas.zoom_by(1)))
+        tb.addAction(self._action(N_("Zoom out"), lambda: self.canvas.zoom_by(-1)))
+        tb.addAction(self._action(N_("Whole country"), self.canvas.zoom_to_country))
+        tb.addAction(self._action(N_("Zoom to selection"), self.zoom_to_selection))
+        tb.addAction(self._action(N_("Soum"), lambda: self.zoom_to_admin("soum")))
+        tb.addAction(self._action(N_("Aimag"), lambda: self.zoom_to_admin("aimag")))
+        tb.addSeparator()
+        self.tools = QActionGroup(self)
+        self.act_select = self._action(N_("Select"), lambda: self._set_tool("pan"), checkable=True)
+        self.act_draw = self._action(N_("Draw plot"), self.start_drawing, checkable=True)
+        self.act_hole = self._action(
+            N_("Draw hole"), lambda: self._set_tool("hole"), checkable=True
+        )
+        self.act_edit = self._action(
+            N_("Edit vertices"), lambda: self._set_tool("edit"), checkable=True
+        )
+        for a in (self.act_select, self.act_draw, self.act_hole, self.act_edit):
+            self.tools.addAction(a)
+            tb.addAction(a)
+        self.act_select.setChecked(True)
+        tb.addAction(self._action(N_("Delete vertex"), self.canvas.delete_selected_vertex))
+        self.act_undo = self._action(N_("Undo"), self.undo_edit, QKeySequence.StandardKey.Undo)
+        self.act_redo = self._action(N_("Redo"), self.undo.redo, QKeySequence.StandardKey.Redo)
+        tb.addAction(self.act_undo)
+        tb.addAction(self.act_redo)
+        tb.addAction(self._action(N_("From track"), self.plot_from_selected_track))
+        tb.addAction(self._action(N_("Save plot"), self.save_plot))
+        tb.addAction(self._action(N_("Cancel"), self.cancel_edit))
+        tb.addSeparator()
+        tb.addAction(self._action(N_("Licence corners…"), self.open_corners))
+        tb.addAction(self._action(N_("Import file…"), self.open_import))
+        tb.addAction(self._action(N_("Add basemap…"), self.choose_basemap))
+
+    def _set_tool(self, tool: str) -> None:
+        self.canvas.tool = tool
+        self.canvas.sketch = [] if tool not in ("draw", "hole") else self.canvas.sketch
+        for action, name in (
+            (self.act_select, "pan"),
+            (self.act_draw, "draw"),
+            (self.act_hole, "hole"),
+            (self.act_edit, "edit"),
+        ):
+            action.setChecked(name == tool)
+        self.canvas.setCursor(
+            Qt.CursorShape.CrossCursor
+            if tool in ("draw", "hole", "pick")
+            else Qt.CursorShape.ArrowCursor
+        )
+        self._update_edit_status()
+
+    def _push_edit(self, before: EditGeometry, after: EditGeometry, text: str) -> None:
+        self.undo.push(GeometryCommand(self.canvas, before, after, text))
+
+    def undo_edit(self) -> None:
+        if self.canvas.sketch:  # while drawing, undo takes back the last corner
+            self.canvas.sketch.pop()
+            self.canvas.sketch_changed.emit()
+            self.canvas.update()
+        else:
+            self.undo.undo()
+
+    # --- data -----------------------------------------------------------------------------
+    def reload(self) -> None:
+        if self.ops is None:
+            return
+        base = self.canvas.model
+
+        def load(store: Any) -> tuple[MapModel, Any]:
+            from pemdesk.storage.geo import map_data
+
+            data = map_data(store)
+            return base.with_records(data), data
+
+        self.ops.run(load, self._loaded)
+
+    def _loaded(self, result: tuple[MapModel, Any]) -> None:
+        new_model, data = result
+        self.set_model(new_model, data)
+
+    def set_model(self, new_model: MapModel, data: Any = None) -> None:
+        self.canvas.model = new_model
+        self.canvas.layer_painter.model = new_model
+        self._data = data
+        if data is not None:
+            self._sites = {s["id"]: s for s in data.sites}
+            self._plot_info = {p["id"]: p for p in data.plots}
+        self.canvas.invalidate()
+
+    def _fill_legend(self) -> None:
+        rows = []
+        for text, colour, _stage in symbology.plot_stage_legend():
+            rows.append(
+                f'<span style="background:{colour}">&nbsp;&nbsp;&nbsp;&nbsp;</span>&nbsp;'
+                f"{html.escape(text)}"
+            )
+        self.legend.setText("<br>".join(rows))
+
+    def _on_layer_toggled(self, item: QListWidgetItem) -> None:
+        self.canvas.set_layer_visible(
+            item.data(Qt.ItemDataRole.UserRole), item.checkState() == Qt.CheckState.Checked
+        )
+
+    # --- navigation ---------------------------------------------------------------------------
+    def zoom_to_site(self, site_id: str) -> None:
+        box = self.canvas.model.site_extent(site_id)
+        if box is not None:
+            x0, y0, x1, y1 = box
+            pad = 400.0  # metres, so a site given as a point still shows its surroundings
+            self.canvas.fit((x0 - pad, y0 - pad, x1 + pad, y1 + pad))
+
+    def zoom_to_selection(self) -> None:
+        sel = self.canvas.selection
+        if sel is None:
+            return
+        box = self.canvas.model.bounds_of(*sel)
+        if box is not None:
+            x0, y0, x1, y1 = box
+            pad = max(200.0, (x1 - x0) * 0.2)
+            self.canvas.fit((x0 - pad, y0 - pad, x1 + pad, y1 + pad))
+
+    def zoom_to_admin(self, kind: str) -> None:
+        """The soum or aimag under the selection, else under the map's centre."""
+        from pemdesk.gazetteer import Gazetteer
+
+        lon, lat = self.canvas.lonlat_at(self.canvas.width() / 2, self.canvas.height() / 2)
+        sel = self.canvas.selection
+        if sel is not None:
+            box = self.canvas.model.bounds_of(*sel)
+            if box is not None:
+                from pemdesk.geo.mapdata import lonlat_point
+
+                lon, lat = lonlat_point((box[0] + box[2]) / 2, (box[1] + box[3]) / 2)
+        gaz = Gazetteer.load()
+        soum = gaz.locate(lon, lat)
+        if soum is None:
+            return
+        code = soum.code if kind == "soum" else soum.aimag_code
+        self.canvas.fit(self.canvas.model.bounds_of(kind, code))
+
+    # --- coordinates and selection ----------------------------------------------------------
+    def _on_cursor(self, lon: float, lat: float) -> None:
+        t = coords.describe(lon, lat)
+        self.coords_label.setText(f"{t.decimal}   |   {t.dms}   |   UTM {t.utm}")
+
+    def _on_feature(self, layer: str, fid: str) -> None:
+        if not layer:
+            self.info.setText("")
+            return
+        if layer == "plots":
+            self.show_plot(fid)
+        elif layer in ("sites", "site_boundaries"):
+            site = self._sites.get(fid, {})
+            self.info.setText(
+                f"<b>{html.escape(site.get('name_mn', ''))}</b><br>"
+                f"{html.escape(site.get('licence_no') or '')}"
+            )
+            self.site_selected.emit(fid)
+        elif layer == "visits":
+            self.info.setText(f'<a href="visit:{fid}">{html.escape(_("Open the visit"))}</a>')
+            self.visit_open_requested.emit(fid)
+        elif layer == "photos":
+            self.info.setText(f'<a href="photo:{fid}">{html.escape(_("Open the photo"))}</a>')
+            self.photo_open_requested.emit(fid)
+        else:
+            self.info.setText(html.escape(fid))
+
+    def show_plot(self, plot_id: str) -> None:
+        p = self._plot_info.get(plot_id, {})
+        text = (
+            f"<b>{html.escape(p.get('name', ''))}</b><br>"
+            f"{html.escape(label(m.PlotStage(p['stage'])) if p else '')}<br>"
+            f"{format_number(p.get('area_ha'), 2)} {html.escape(_('ha'))}<br>"
+            f'<a href="edit:{plot_id}">{html.escape(_("Edit the boundary"))}</a>'
+        )
+        self.info.setText(text)
+        if self.ops is None:
+            return
+
+        def visits(store: Any) -> list[m.Visit]:
+            from pemdesk.storage.geo import plot_visits
+
+            return plot_visits(store, plot_id)
+
+        def show(vs: list[m.Visit]) -> None:
+            links = [
+                f'<a href="visit:{v.id}">{html.escape(format_datetime(v.started_at))}</a> '
+                f"({html.escape(label(v.status))})"
+                for v in vs[:12]
+            ]
+            body = "<br>".join(links) if links else html.escape(_("No visits yet."))
+            self.info.setText(text + "<br><br><b>" + html.escape(_("Visits")) + "</b><br>" + body)
+
+        self.ops.run(visits, show)
+
+    def _on_link(self, link: str) -> None:
+        kind, _sep, fid = link.partition(":")
+        if kind == "visit":
+            self.visit_open_requested.emit(fid)
+        elif kind == "photo":
+            self.photo_open_requested.emit(fid)
+        elif kind == "edit":
+            self.edit_plot(fid)
+
+    # --- drawing and editing plots ------------------------------------------------------------
+    def start_drawing(self, site_id: str | None = None) -> None:
+        """A new plot: the site is the given one, else the selected site's, else the nearest."""
+        if self.editing_plot is None:
+            site_id = site_id if isinstance(site_id, str) else self._guess_site()
+            if site_id is None:
+                QMessageBox.information(
+                    self, _("Draw plot"), _("Select a site on the map (or in the list) first.")
+                )
+                self._set_tool("pan")
+                return
+            self.editing_plot = m.Plot(site_id=site_id, name=_("New plot"))
+            self.editing_site = self._sites.get(site_id)
+            self.canvas.edit = EditGeometry()
+            self.canvas.site_boundary = (self.editing_site or {}).get("boundary")
+            self.undo.clear()
+        self._set_tool("draw")
+
+    def _guess_site(self) -> str | None:
+        sel = self.canvas.selection
+        if sel is not None:
+            if sel[0] in ("sites", "site_boundaries"):
+                return sel[1]
+            if sel[0] == "plots":
+                return self._plot_info.get(sel[1], {}).get("site_id")
+        window = self.window()
+        current = getattr(window, "current_site_id", None)
+        return current() if callable(current) else None
+
+    def edit_plot(self, plot_id: str) -> None:
+        if self.ops is None:
+            return
+
+        def load(store: Any) -> m.Plot:
+            return store.get(m.Plot, plot_id)
+
+        def start(plot: m.Plot) -> None:
+            self.begin_edit(plot)
+
+        self.ops.run(load, start)
+
+    def begin_edit(self, plot: m.Plot, site_boundary: dict[str, Any] | None = None) -> None:
+        self.editing_plot = plot
+        self.editing_site = self._sites.get(plot.site_id)
+        self.canvas.edit = EditGeometry.from_geojson(plot.geometry)
+        self.canvas.site_boundary = site_boundary or (self.editing_site or {}).get("boundary")
+        self.undo.clear()
+        self._set_tool("edit")
+
+    def plot_from_selected_track(self) -> None:
+        """A closed ring from the selected GPS track (a boundary walked with a GPS)."""
+        sel = self.canvas.selection
+        if sel is None or sel[0] != "tracks" or self._data is None:
+            QMessageBox.information(
+                self, _("From track"), _("Select a GPS track on the map first.")
+            )
+            return
+        track = next((t for t in self._data.tracks if t["id"] == sel[1]), None)
+        if track is None:
+            return
+        g = track["geometry"]
+        line = g["coordinates"] if g["type"] == "LineString" else max(g["coordinates"], key=len)
+        if self.editing_plot is None:
+            site_id = track.get("site_id") or self._guess_site()
+            if site_id is None:
+                QMessageBox.information(
+                    self, _("Draw plot"), _("Select a site on the map (or in the list) first.")
+                )
+                return
+            self.editing_plot = m.Plot(site_id=site_id, name=track["name"] or _("New plot"))
+            self.editing_site = self._sites.get(site_id)
+            self.canvas.site_boundary = (self.editing_site or {}).get("boundary")
+            self.canvas.edit = EditGeometry()
+        before = self.canvas.edit.copy() if self.canvas.edit else EditGeometry()
+        ring = [[c[0], c[1]] for c in line]
+        if len(ring) > 1 and ring[0] == ring[-1]:
+            ring.pop()
+        if len(ring) < 3:
+            return
+        assert self.canvas.edit is not None
+        self.canvas.edit.add_part(ring)
+        self._push_edit(before, self.canvas.edit, "from track")
+        self._set_tool("edit")
+        self._update_edit_status()
+
+    def cancel_edit(self) -> None:
+        self.editing_plot = None
+        self.editing_site = None
+        self.canvas.edit = None
+        self.canvas.sketch = []
+        self.canvas.site_boundary = None
+        self.undo.clear()
+        self._set_tool("pan")
+        self.canvas.update()
+
+    def _update_edit_status(self) -> None:
+        edit = self.canvas.edit
+        if edit is None and not self.canvas.sketch:
+            self.edit_label.setText("")
+            return
+        if self.canvas.sketch and len(self.canvas.sketch) >= 3:
+            preview = edit.copy() if edit is not None else EditGeometry()
+            preview.add_part(self.canvas.sketch)
+            edit = preview
+        if edit is None:
+            self.edit_label.setText(_("Click the corners; double-click or Enter to close."))
+            return
+        parts = [
+            _("Area: {ha} ha").format(ha=format_number(edit.area_ha(), 4)),
+            _("Perimeter: {m} m").format(m=format_number(edit.perimeter_m(), 1)),
+        ]
+        problem = edit.problem()
+        if problem:
+            parts.append("⚠ " + _("The boundary crosses itself."))
+        elif self.canvas.site_boundary:
+            outside = edit.outside_of(self.canvas.site_boundary)
+            if outside > 1e-4:
+                parts.append(
+                    "⚠ "
+                    + _("{ha} ha outside the licence area").format(ha=format_number(outside, 4))
+                )
+        self.edit_label.setText("   ".join(parts))
+
+    def edit_status_text(self) -> str:
+        return self.edit_label.text()
+
+    def save_plot(self) -> None:
+        edit = self.canvas.edit
+        if self.editing_plot is None or edit is None:
+            return
+        if self.canvas.sketch:
+            self.canvas.finish_sketch()
+        if edit.is_empty():
+            QMessageBox.information(self, _("Save plot"), _("Draw at least three corners."))
+            return
+        if edit.problem():
+            proposal = edit.repair_proposal()
+            if proposal is None:
+                QMessageBox.warning(
+                    self,
+                    _("Save plot"),
+                    _(
+                        "The boundary crosses itself and cannot be repaired "
+                        "automatically. Move the corners so that it does not."
+                    ),
+                )
+                return
+            before = edit.copy()
+            self.canvas.edit = proposal  # show the proposal on the map before asking
+            self.canvas.update()
+            answer = QMessageBox.question(
+                self,
+                _("Save plot"),
+                _(
+                    "The boundary crosses itself. The map now shows a repaired boundary "
+                    "({ha} ha). Use it?"
+                ).format(ha=format_number(proposal.area_ha(), 4)),
+            )
+            if answer != QMessageBox.StandardButton.Yes:
+                self.canvas.edit = before
+                self.canvas.update()
+                return
+            self._push_edit(before, proposal, "repair")
+            edit = proposal
+        plot = self.editing_plot
+        plot.geometry = edit.to_geojson()
+        if self.ops is None:
+            self.plot_saved.emit(plot.id)
+            return
+
+        def write(store: Any) -> m.Plot:
+            return store.save(plot)
+
+        def done(saved: m.Plot) -> None:
+            self.plot_saved.emit(saved.id)
+            self.cancel_edit()
+
+        self.ops.write(write, done, self._show_error)
+
+    def _show_error(self, exc: BaseException) -> None:
+        from pemdesk.ui.errors import show_error
+
+        show_error(self, exc)
+
+    # --- picking a position (visit editor) --------------------------------------------------
+    def pick_position(self) -> None:
+        """The next click on the map emits ``position_picked(lon, lat)``."""
+        self._set_tool("pick")
+
+    def set_marker(self, lon: float, lat: float) -> None:
+        self.canvas.center_on(lon, lat)
+
+    # --- dialogs ------------------------------------------------------------------------------
+    def choose_basemap(self) -> None:
+        path, _filter = QFileDialog.getOpenFileName(
+            self, _("Add basemap…"), "", "MBTiles (*.mbtiles)"
+        )
+        if path:
+            self.set_basemap(path)
+
+    def set_basemap(self, path: str | None) -> None:
+        from pemdesk.geo.mbtiles import MBTiles
+
+        if path is None:
+            self.canvas.layer_painter.set_basemap(None)
+        else:
+            try:
+                self.canvas.layer_painter.set_basemap(MBTiles(path))
+            except Exception as exc:  # noqa: BLE001 - shown to the user
+                self._show_error(exc)
+                return
+            for i in range(self.layer_list.count()):
+                item = self.layer_list.item(i)
+                if item.data(Qt.ItemDataRole.UserRole) == "basemap":
+                    item.setCheckState(Qt.CheckState.Checked)
+        self.canvas.invalidate()
+
+    def open_import(self) -> None:
+        from pemdesk.ui.map.dialogs import ImportDialog
+
+        dialog = ImportDialog(self.ops, self, site_id=self._guess_site(), sites=self._sites)
+        dialog.exec()
+
+    def open_corners(self) -> None:
+        from pemdesk.ui.map.dialogs import CornersDialog
+
+        dialog = CornersDialog(self.ops, self, site_id=self._guess_site(), sites=self._sites)
+        dialog.exec()
+
+
+def stage_icon(stage: m.PlotStage) -> QIcon:
+    pix = QPixmap(12, 12)
+    pix.fill(QColor(symbology.PLOT_STAGE_COLOURS[stage]))
+    return QIcon(pix)

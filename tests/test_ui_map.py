@@ -1,0 +1,241 @@
+"""The map widget: draw a plot with the mouse, move a vertex, undo; layers, picking, basemap."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QEvent, QPointF, Qt
+from PySide6.QtGui import QMouseEvent
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+pytestmark = pytest.mark.ui
+
+
+@pytest.fixture(scope="module")
+def base_model():
+    from pemdesk.ui.map.install import boundaries_model
+
+    return boundaries_model()
+
+
+def _send(
+    widget, kind, pos: QPointF, button=Qt.MouseButton.LeftButton, buttons=Qt.MouseButton.LeftButton
+) -> None:
+    event = QMouseEvent(
+        kind, pos, widget.mapToGlobal(pos), button, buttons, Qt.KeyboardModifier.NoModifier
+    )
+    QApplication.sendEvent(widget, event)
+
+
+def _click(widget, pos: QPointF) -> None:
+    _send(widget, QEvent.Type.MouseButtonPress, pos)
+    _send(widget, QEvent.Type.MouseButtonRelease, pos, buttons=Qt.MouseButton.NoButton)
+
+
+def _drag(widget, start: QPointF, end: QPointF) -> None:
+    _send(widget, QEvent.Type.MouseButtonPress, start)
+    for i in range(1, 6):
+        p = start + (end - start) * (i / 5)
+        _send(widget, QEvent.Type.MouseMove, p, Qt.MouseButton.NoButton)
+    _send(widget, QEvent.Type.MouseButtonRelease, end, buttons=Qt.MouseButton.NoButton)
+
+
+@pytest.fixture
+def map_widget(qtbot, base_model):
+    from pemdesk import model
+    from pemdesk.ui.map.widget import MapWidget
+
+    w = MapWidget(None, model=base_model)
+    qtbot.addWidget(w)
+    w.resize(1000, 700)
+    w.show()
+    qtbot.waitExposed(w)
+    w.canvas.center_on(106.9, 47.9, 15)  # Ulaanbaatar's south, about 3 m per pixel
+    w.editing_plot = model.Plot(site_id="s", name="test")
+    from pemdesk.geo.plotedit import EditGeometry
+
+    w.canvas.edit = EditGeometry()
+    return w
+
+
+def test_draw_a_plot_move_a_vertex_undo(qtbot, map_widget) -> None:
+    w = map_widget
+    c = w.canvas
+    w.act_draw.trigger()
+    w._set_tool("draw")
+    corners = [QPointF(300, 200), QPointF(600, 200), QPointF(600, 450), QPointF(300, 450)]
+    for p in corners:
+        _click(c, p)
+    assert len(c.sketch) == 4
+    _send(c, QEvent.Type.MouseButtonDblClick, corners[-1])  # closes the ring
+    assert c.sketch == [] and c.tool == "edit"
+    ring = c.edit.parts[0][0]
+    assert len(ring) == 4
+    area0 = c.edit.area_ha()
+    # 300 × 250 px at this zoom: compare with the UTM zone's planar area
+    from pemdesk.geo.coords import to_utm
+
+    xs = [to_utm(lon, lat, 48)[1:] for lon, lat in ring]
+    planar = (
+        abs(sum(x0 * y1 - x1 * y0 for (x0, y0), (x1, y1) in zip(xs, xs[1:] + xs[:1], strict=True)))
+        / 2
+        / 10_000
+    )
+    assert abs(area0 - planar) / planar < 0.001
+    assert "Талбай" in w.edit_status_text() or "Area" in w.edit_status_text()
+    # move the top-right corner 150 px to the right: bigger
+    _drag(c, QPointF(600, 200), QPointF(750, 200))
+    area1 = c.edit.area_ha()
+    assert area1 > area0 * 1.2
+    assert w.undo.count() == 2
+    w.act_undo.trigger()
+    assert c.edit.area_ha() == pytest.approx(area0)
+    w.act_redo.trigger()
+    assert c.edit.area_ha() == pytest.approx(area1)
+    # insert a vertex on an edge (double-click), then delete it (right click)
+    _send(c, QEvent.Type.MouseButtonDblClick, QPointF(450, 450))
+    assert len(c.edit.parts[0][0]) == 5
+    _send(
+        c,
+        QEvent.Type.MouseButtonPress,
+        QPointF(450, 450),
+        Qt.MouseButton.RightButton,
+        Qt.MouseButton.RightButton,
+    )
+    assert len(c.edit.parts[0][0]) == 4
+    # a hole inside
+    w._set_tool("hole")
+    for p in (QPointF(400, 280), QPointF(500, 280), QPointF(500, 380)):
+        _click(c, p)
+    assert c.finish_sketch()
+    assert len(c.edit.parts[0]) == 2 and c.edit.area_ha() < area1
+
+
+def test_self_intersection_is_flagged_and_repaired_only_with_consent(
+    qtbot, map_widget, monkeypatch
+) -> None:
+    w = map_widget
+    c = w.canvas
+    w._set_tool("draw")
+    for p in (QPointF(300, 200), QPointF(600, 450), QPointF(600, 200), QPointF(300, 450)):
+        _click(c, p)
+    c.finish_sketch()
+    assert c.edit.problem() is not None
+    assert "⚠" in w.edit_status_text()
+    saved = []
+    w.plot_saved.connect(saved.append)
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.No)
+    w.save_plot()
+    assert saved == [] and c.edit.problem() is not None  # refused: nothing saved, still broken
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    w.save_plot()
+    assert saved and c.edit.problem() is None
+    assert w.editing_plot.geometry["type"] in ("Polygon", "MultiPolygon")
+
+
+def test_outside_licence_area_is_flagged(qtbot, map_widget) -> None:
+    w = map_widget
+    c = w.canvas
+    lon0, lat0 = c.lonlat_at(300, 200)
+    lon1, lat1 = c.lonlat_at(450, 450)
+    c.site_boundary = {
+        "type": "Polygon",
+        "coordinates": [[[lon0, lat0], [lon1, lat0], [lon1, lat1], [lon0, lat1], [lon0, lat0]]],
+    }
+    w._set_tool("draw")
+    for p in (QPointF(300, 200), QPointF(600, 200), QPointF(600, 450), QPointF(300, 450)):
+        _click(c, p)
+    c.finish_sketch()
+    assert "⚠" in w.edit_status_text()
+
+
+def test_pan_zoom_keys_and_coordinates(qtbot, map_widget) -> None:
+    c = map_widget.canvas
+    z0, cx0 = c.view.zoom, c.view.cx
+    qtbot.keyClick(c, Qt.Key.Key_Plus)
+    assert c.view.zoom == pytest.approx(z0 + 1)
+    qtbot.keyClick(c, Qt.Key.Key_Minus)
+    qtbot.keyClick(c, Qt.Key.Key_Right)
+    assert c.view.cx > cx0
+    map_widget._set_tool("pan")
+    _drag(c, QPointF(500, 300), QPointF(400, 300))
+    _send(
+        c,
+        QEvent.Type.MouseMove,
+        QPointF(500, 350),
+        Qt.MouseButton.NoButton,
+        Qt.MouseButton.NoButton,
+    )
+    text = map_widget.coords_label.text()
+    assert "°" in text and "UTM 48N" in text
+
+
+def test_demo_layers_pick_and_site_zoom(qtbot, demo_store, base_model) -> None:
+    from pemdesk.storage.geo import map_data
+    from pemdesk.ui.map.widget import MapWidget
+
+    w = MapWidget(None, model=base_model)
+    qtbot.addWidget(w)
+    w.resize(1000, 700)
+    w.show()
+    data = map_data(demo_store)
+    w.set_model(base_model.with_records(data), data)
+    site = demo_store.list_sites()[0]
+    w.zoom_to_site(site.id)
+    site_zoom = w.canvas.view.zoom
+    assert w.canvas.render_all_pending() > 0
+    plot = demo_store.list_plots(site.id)[0]
+    from shapely.geometry import shape
+
+    from pemdesk.geo.mapdata import merc_point
+
+    p = shape(plot.geometry).representative_point()
+    sx, sy = w.canvas.view.to_screen(*merc_point(p.x, p.y))
+    assert w.canvas.pick(float(sx), float(sy)) == ("plots", plot.id)
+    _click(w.canvas, QPointF(float(sx), float(sy)))
+    assert plot.name in w.info.text()
+    # every layer can be hidden
+    for i in range(w.layer_list.count()):
+        w.layer_list.item(i).setCheckState(Qt.CheckState.Unchecked)
+    assert w.canvas.pick(float(sx), float(sy)) is None
+    w.zoom_to_admin("soum")
+    soum_zoom = w.canvas.view.zoom
+    w.zoom_to_admin("aimag")
+    assert w.canvas.view.zoom <= soum_zoom < site_zoom - 2
+
+
+def test_mbtiles_basemap_is_drawn(qtbot, tmp_path: Path, base_model) -> None:
+    from PySide6.QtCore import QBuffer, QIODevice
+    from PySide6.QtGui import QColor, QImage
+
+    from pemdesk.geo.mbtiles import MBTiles, write_mbtiles
+    from pemdesk.ui.map.widget import MapWidget
+
+    img = QImage(256, 256, QImage.Format.Format_RGB32)
+    img.fill(QColor("#ff0000"))
+    buf = QBuffer()
+    buf.open(QIODevice.OpenModeFlag.WriteOnly)
+    img.save(buf, "PNG")
+    png = bytes(buf.data())
+    # zoom 5 tiles over Mongolia (x 24–26, y 10–12)
+    path = write_mbtiles(
+        tmp_path / "imagery.mbtiles",
+        {(5, x, y): png for x in range(23, 27) for y in range(10, 13)},
+        {"attribution": "Test imagery"},
+    )
+    mb = MBTiles(path)
+    assert mb.tile(5, 24, 11) == png and mb.tile(5, 0, 0) is None
+    assert mb.min_zoom == mb.max_zoom == 5
+    w = MapWidget(None, model=base_model)
+    qtbot.addWidget(w)
+    w.resize(800, 600)
+    w.show()
+    w.canvas.center_on(103.0, 46.5, 5.0)
+    w.set_basemap(str(path))
+    w.canvas.render_all_pending()
+    shot = w.canvas.grab().toImage()
+    centre = QColor(shot.pixel(400, 300))
+    assert centre.red() > 200 and centre.green() < 80  # the red imagery under the layers
+    with pytest.raises(Exception):  # noqa: B017 - a clear PemdeskError in practice
+        MBTiles(tmp_path / "missing.mbtiles")
