@@ -119,6 +119,12 @@ def pending_ops(store: Store, limit: int | None = 500, after: int | None = None)
     """
     conn = store.conn
     start = high_water(store) if after is None else after
+    # An op never acknowledged is sent even if the server's high water is past it: either the
+    # answer was lost (the server returns its stored result) or this folder is a clone whose
+    # twin used that number (the server refuses with device_seq_reused). Never skip it silently.
+    first = conn.execute("SELECT min(device_seq) FROM sync_outbox WHERE state = 'pending'").fetchone()[0]
+    if first is not None:
+        start = min(start, first - 1)
     sql = ("SELECT device_seq, op_id, entity, entity_id, op, fields, base_version, hlc, "
            "schema_version FROM sync_outbox WHERE device_seq > ? ORDER BY device_seq")
     params: list[Any] = [start]

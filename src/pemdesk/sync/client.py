@@ -198,7 +198,7 @@ class SyncClient:
 
     def pull(self, report: SyncReport, hello: dict[str, Any] | None = None) -> None:
         epoch, after = sc.cursor(self.store)
-        if hello is not None:
+        if hello is not None and report.acked == 0:
             latest = int(hello.get("latest", {}).get(p.SCOPE_ALL, -1))
             if epoch == hello["server_epoch"] and latest == after:
                 return  # nothing new: the no-op sync stays one round trip
@@ -250,7 +250,7 @@ class SyncClient:
                     raise
                 url = None
         if not url:
-            meta = ",".join(f"{k} {p.b64(v.encode())}" for k, v in (
+            meta = ",".join(f"{k} {p.b64(v.encode())}" if v else k for k, v in (
                 ("sha256", sha), ("kind", blob["kind"]), ("mime", blob.get("mime") or ""),
                 ("derived_from", blob.get("derived_from") or "")))
             created = self.t.request("POST", "/v1/blobs/uploads", headers={
