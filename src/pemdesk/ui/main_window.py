@@ -72,7 +72,7 @@ DRAFT_RECOVERED = N_(
 )
 
 # "module:function" entries called with the window once it is built (see the module docstring).
-PLUGINS: list[str] = ["pemdesk.ui.sync:install"]
+PLUGINS: list[str] = ["pemdesk.ui.sync:install", "pemdesk.ui.map.install:install"]
 
 
 @dataclass

@@ -60,7 +60,7 @@ from pemdesk.ui.errors import show_error
 log = logging.getLogger(__name__)
 
 # "module:function" entries called with every editor once it is built (see the docstring).
-EDITOR_PLUGINS: list[str] = ["pemdesk.ui.photos:install"]
+EDITOR_PLUGINS: list[str] = ["pemdesk.ui.photos:install", "pemdesk.ui.map.install:install_editor"]
 
 AUTOSAVE_MS = 600  # a change is in the store within about a second
 SNAPSHOT_MS = 350  # typing is grouped into one undo step after this pause

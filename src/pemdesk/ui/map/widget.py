@@ -255,7 +255,9 @@ class MapWidget(QWidget):
 
     # --- data -----------------------------------------------------------------------------
     def reload(self) -> None:
-        if self.ops is None:
+        from shiboken6 import isValid
+
+        if self.ops is None or not isValid(self):
             return
         base = self.canvas.model
 
@@ -268,6 +270,10 @@ class MapWidget(QWidget):
         self.ops.run(load, self._loaded)
 
     def _loaded(self, result: tuple[MapModel, Any]) -> None:
+        from shiboken6 import isValid
+
+        if not isValid(self) or not isValid(self.canvas):  # closed while the data was loading
+            return
         new_model, data = result
         self.set_model(new_model, data)
 
@@ -376,6 +382,10 @@ class MapWidget(QWidget):
             return plot_visits(store, plot_id)
 
         def show(vs: list[m.Visit]) -> None:
+            from shiboken6 import isValid
+
+            if not isValid(self.info):
+                return
             links = [
                 f'<a href="visit:{v.id}">{html.escape(format_datetime(v.started_at))}</a> '
                 f"({html.escape(label(v.status))})"
