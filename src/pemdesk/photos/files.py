@@ -72,6 +72,31 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
+def render(image: Image.Image, size: int, orientation: int, quality: int = 80) -> bytes:
+    """An upright JPEG of an opened (not yet loaded) image, at most ``size`` px on its long side.
+
+    Decoding it also proves the file is complete: a truncated file raises ``OSError``.
+    """
+    if image.format == "JPEG":
+        # DCT-domain downscaling: decodes 1/2..1/8 of the pixels (fast, small memory).
+        image.draft("RGB", (size, size))
+    image.thumbnail((size, size), Image.Resampling.BILINEAR, reducing_gap=2.0)
+    image = upright(image, orientation)
+    if image.mode not in ("RGB", "L"):
+        image = image.convert("RGB")
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=quality, optimize=False)
+    return out.getvalue()
+
+
+def write_derived(target: Path, data: bytes) -> None:
+    """Write a cached derived image (no fsync: it is made again whenever it is missing)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f"{target.name}.{uuid.uuid4().hex[:8]}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, target)
+
+
 def hash_file(path: Path | str) -> str:
     h = hashlib.sha256()
     buf = bytearray(CHUNK)
@@ -178,20 +203,8 @@ class PhotoFiles:
     def _derive(
         self, image: Image.Image, target: Path, size: int, orientation: int, quality: int
     ) -> tuple[Path, bytes]:
-        if image.format == "JPEG":
-            # DCT-domain downscaling: decodes 1/2..1/8 of the pixels (fast, small memory).
-            image.draft("RGB", (size, size))
-        image.thumbnail((size, size), Image.Resampling.BILINEAR, reducing_gap=2.0)
-        image = upright(image, orientation)
-        if image.mode not in ("RGB", "L"):
-            image = image.convert("RGB")
-        out = io.BytesIO()
-        image.save(out, "JPEG", quality=quality, optimize=False)
-        data = out.getvalue()
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f"{target.name}.{uuid.uuid4().hex[:8]}.tmp")
-        tmp.write_bytes(data)
-        os.replace(tmp, target)
+        data = render(image, size, orientation, quality)
+        write_derived(target, data)
         return target, data
 
     def ensure_derived(self, sha256: str, orientation: int, kind: str = "preview") -> Path | None:

@@ -9,9 +9,11 @@ reason and skipped; the rest import. Importing the same files again changes noth
 
 from __future__ import annotations
 
+import hashlib
 import os
 import warnings
 from collections.abc import Iterable, Sequence
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta, tzinfo
 from pathlib import Path
@@ -22,7 +24,7 @@ from PIL import Image, UnidentifiedImageError
 from pemdesk import model
 from pemdesk.errors import Interrupted
 from pemdesk.photos.exif import Note, PhotoMeta, read_meta
-from pemdesk.photos.files import PhotoFiles, register_heif
+from pemdesk.photos.files import THUMB_PX, PhotoFiles, register_heif, render, write_derived
 from pemdesk.photos.geotag import DEFAULT_MAX_GAP, Track
 from pemdesk.progress import Progress
 from pemdesk.storage import photos as q
@@ -140,7 +142,9 @@ def _error(path: Path, mn: str, en: str, code: str = "error") -> Prepared:
     return Prepared(FileResult(str(path), "error", [Note(code, mn, en)]))
 
 
-def prepare_file(files: PhotoFiles, path: Path, options: ImportOptions) -> Prepared:
+def prepare_file(
+    files: PhotoFiles, path: Path, options: ImportOptions, pool: Executor | None = None
+) -> Prepared:
     """Store one file and make its thumbnail (no database here). Never raises for a bad file."""
     try:
         size = path.stat().st_size
@@ -174,7 +178,7 @@ def prepare_file(files: PhotoFiles, path: Path, options: ImportOptions) -> Prepa
             return _not_an_image(path)
         broken = any("exif" in str(w.message).lower() for w in caught)
         with image:
-            return _prepare_opened(files, path, image, options, broken)
+            return _prepare_opened(files, path, image, options, broken, pool)
 
 
 def _not_an_image(path: Path) -> Prepared:
@@ -196,7 +200,12 @@ def _too_large(path: Path) -> Prepared:
 
 
 def _prepare_opened(
-    files: PhotoFiles, path: Path, image: Image.Image, options: ImportOptions, broken: bool
+    files: PhotoFiles,
+    path: Path,
+    image: Image.Image,
+    options: ImportOptions,
+    broken: bool,
+    pool: Executor | None,
 ) -> Prepared:
     if image.width * image.height > MAX_PIXELS:
         return _too_large(path)
@@ -209,8 +218,19 @@ def _prepare_opened(
         )
     if not meta.mime:
         return _not_an_image(path)
+    # Copy + hash (disk and hashlib) on the helper thread while this one decodes the thumbnail:
+    # both release the GIL, so on two cores the copy costs almost nothing extra.
+    copy = pool.submit(files.put, path) if pool is not None else None
+    data: bytes | None = None
+    failure: BaseException | None = None
     try:
-        stored = files.put(path)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            data = render(image, THUMB_PX, meta.orientation)
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError, MemoryError) as exc:
+        failure = exc
+    try:
+        stored = copy.result() if copy is not None else files.put(path)
     except OSError as exc:
         return _error(
             path,
@@ -218,21 +238,10 @@ def _prepare_opened(
             f"The photo could not be stored: {exc.strerror or exc}.",
             "store-failed",
         )
-    result = FileResult(str(path), "imported", list(meta.notes), sha256=stored.sha256)
-    prepared = Prepared(result, meta, stored_new=not stored.existed)
-    thumb = files.thumb_path(stored.sha256)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            if thumb.exists():
-                image.load()  # still check the file decodes completely
-                data = thumb.read_bytes()
-            else:
-                _, data = files.make_thumbnail(image, stored.sha256, meta.orientation)
-    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError, MemoryError) as exc:
-        if prepared.stored_new:
+    if failure is not None or data is None:
+        if not stored.existed:
             files.discard(stored.sha256)
-        text = str(exc).lower()
+        text = str(failure).lower()
         if "truncated" in text or "premature" in text or "broken data stream" in text:
             return _error(
                 path,
@@ -247,8 +256,11 @@ def _prepare_opened(
             "The image could not be decoded (a damaged file) and was not imported.",
             "undecodable",
         )
-    import hashlib
-
+    result = FileResult(str(path), "imported", list(meta.notes), sha256=stored.sha256)
+    prepared = Prepared(result, meta, stored_new=not stored.existed)
+    thumb = files.thumb_path(stored.sha256)
+    if not thumb.exists():
+        write_derived(thumb, data)
     prepared.thumb = (hashlib.sha256(data).hexdigest(), len(data), files.relative(thumb))
     return prepared
 
@@ -356,11 +368,12 @@ def import_photos(
     summary = ImportSummary()
     seen: set[str] = set()
     batch: list[Prepared] = []
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pemdesk-photo-copy")
     try:
         for path in paths:
             progress.check()
             progress.label = path.name
-            prepared = prepare_file(files, path, options)
+            prepared = prepare_file(files, path, options, pool)
             batch.append(prepared)
             summary.files.append(prepared.result)
             if len(batch) >= BATCH:
@@ -369,6 +382,8 @@ def import_photos(
             progress.step()
     except Interrupted:
         summary.cancelled = True
+    finally:
+        pool.shutdown(wait=True)
     if batch:
         record_prepared(store, files, batch, options, seen)
     if not options.visit_id and options.auto_assign:
