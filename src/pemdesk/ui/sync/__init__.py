@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QFileDialog, QLabel, QWidget
 
 from pemdesk.errors import Offline
 from pemdesk.i18n import _
+from pemdesk.labels import N_
 from pemdesk.ui.sync import jobs
 from pemdesk.ui.sync.sync_dialog import SyncDialog, human_bytes
 
@@ -36,13 +37,15 @@ class SyncArea(QObject):
         self.state = QLabel()
         window.statusBar().addPermanentWidget(self.state)
         menu = window.menu_sync
-        self.action_sync = window.add_action(menu, "Sync now", self.sync_now, "Ctrl+Shift+S", True)
-        self.action_enrol = window.add_action(menu, "Enrol this computer…", self.enrol)
+        self.action_sync = window.add_action(
+            menu, N_("Sync now"), self.sync_now, "Ctrl+Shift+S", True
+        )
+        self.action_enrol = window.add_action(menu, N_("Enrol this computer…"), self.enrol)
         menu.addSeparator()
-        self.action_export = window.add_action(menu, "Export USB bundle…", self.export_bundle)
-        self.action_import = window.add_action(menu, "Import USB bundle…", self.import_bundle)
+        self.action_export = window.add_action(menu, N_("Export USB bundle…"), self.export_bundle)
+        self.action_import = window.add_action(menu, N_("Import USB bundle…"), self.import_bundle)
         menu.addSeparator()
-        self.action_conflicts = window.add_action(menu, "Conflicts…", self.open_conflicts)
+        self.action_conflicts = window.add_action(menu, N_("Conflicts…"), self.open_conflicts)
         window.ops.changed.connect(self.refresh)
         if hasattr(window, "language_changed"):
             window.language_changed.connect(lambda _lang: self._show_state())
@@ -116,7 +119,7 @@ class SyncArea(QObject):
             return text
 
         data_dir = self.data_dir
-        return self._run("Sync", lambda p: jobs.sync_now(data_dir, p), summary)
+        return self._run(N_("Sync"), lambda p: jobs.sync_now(data_dir, p), summary)
 
     def enrol(self) -> Any:
         from pemdesk.ui.sync.enrol_dialog import EnrolDialog
@@ -144,7 +147,7 @@ class SyncArea(QObject):
 
         data_dir, chosen = self.data_dir, target
         return self._run(
-            "Export USB bundle", lambda p: jobs.export_bundle(data_dir, chosen, p), summary
+            N_("Export USB bundle"), lambda p: jobs.export_bundle(data_dir, chosen, p), summary
         )
 
     def import_bundle(self, source: Path | None = None) -> SyncDialog | None:
@@ -167,7 +170,7 @@ class SyncArea(QObject):
 
         data_dir, chosen = self.data_dir, source
         return self._run(
-            "Import USB bundle", lambda p: jobs.import_bundle(data_dir, chosen, p), summary
+            N_("Import USB bundle"), lambda p: jobs.import_bundle(data_dir, chosen, p), summary
         )
 
     def open_conflicts(self) -> QWidget:

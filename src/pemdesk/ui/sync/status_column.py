@@ -12,16 +12,17 @@ from PySide6.QtCore import QIdentityProxyModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QColor
 
 from pemdesk.i18n import _
+from pemdesk.labels import N_
 from pemdesk.ui.ops import Operations
 
 Index = QModelIndex | QPersistentModelIndex
 
 STATUS_TEXT = {
-    "local": "only here",
-    "pending": "not sent",
-    "sent": "sent",
-    "confirmed": "confirmed",
-    "conflict": "conflict",
+    "local": N_("only here"),
+    "pending": N_("not sent"),
+    "sent": N_("sent"),
+    "confirmed": N_("confirmed"),
+    "conflict": N_("conflict"),
 }
 STATUS_COLOUR = {
     "pending": QColor(180, 110, 0),
