@@ -104,7 +104,9 @@ def m001_initial(conn: sqlite3.Connection) -> None:
         );
         CREATE INDEX visit_site_time ON visit(site_id, started_at);
         CREATE INDEX visit_time ON visit(started_at);
-        CREATE INDEX visit_supersedes ON visit(supersedes);
+        -- Partial: nearly every visit has no predecessor, and a full index of NULLs misleads
+        -- the planner after ANALYZE into scanning (the "latest revision" filter went quadratic).
+        CREATE INDEX visit_supersedes ON visit(supersedes) WHERE supersedes IS NOT NULL;
         CREATE TABLE visit_plot (
             id TEXT PRIMARY KEY,
             visit_id TEXT NOT NULL REFERENCES visit(id),

@@ -14,10 +14,13 @@ from pemdesk.storage.sqlscript import run_script
 # Maintained by the sync machinery itself; changes to them are not user edits.
 SYNC_ONLY_COLUMNS = frozenset({"_version", "_conflict", "_deleted", "updated_at", "extra"})
 
-# A random UUID (v4 layout) in pure SQL, so triggers work on any connection.
+# A UUIDv7 made in pure SQL (so triggers work on any connection): 48-bit Unix milliseconds, then
+# random bits. Time-ordered ids append to the op_id index instead of landing at random pages,
+# which made bulk inserts markedly slower.
+_MS = "printf('%012x', CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER))"
 _SQL_UUID = (
-    "lower(hex(randomblob(4)) || '-' || hex(randomblob(2)) || '-4' || substr(hex(randomblob(2)),2)"
-    " || '-' || substr('89ab', 1 + (abs(random()) % 4), 1) || substr(hex(randomblob(2)),2)"
+    f"lower(substr({_MS}, 1, 8) || '-' || substr({_MS}, 9, 4) || '-7' || substr(hex(randomblob(2)), 2)"
+    " || '-' || substr('89ab', 1 + (abs(random()) % 4), 1) || substr(hex(randomblob(2)), 2)"
     " || '-' || hex(randomblob(6)))"
 )
 _SQL_NOW = "strftime('%Y-%m-%dT%H:%M:%fZ','now')"

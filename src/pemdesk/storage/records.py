@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Callable
 from enum import Enum
+from functools import cache
 from typing import Any, TypeVar, get_type_hints
 
 from pemdesk import model
@@ -34,48 +36,59 @@ def table_of(record_type: type) -> str:
     return TABLE_OF[record_type]
 
 
+@cache
+def _column_fields(record_type: type) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(record_type) if f.name not in LINK_FIELDS)
+
+
 def to_row(record: Any) -> dict[str, Any]:
     row: dict[str, Any] = {}
-    for f in dataclasses.fields(record):
-        if f.name in LINK_FIELDS:
-            continue
-        value = getattr(record, f.name)
-        if isinstance(value, Enum):
+    for name in _column_fields(type(record)):
+        value = getattr(record, name)
+        if value is None or type(value) in (str, int, float):
+            pass
+        elif isinstance(value, Enum):
             value = value.value
         elif isinstance(value, bool):
             value = int(value)
-        elif f.name in GEOMETRY_FIELDS and value is not None:
+        elif name in GEOMETRY_FIELDS:
             value = json.dumps(value, separators=(",", ":"))
-        row[f.name] = value
+        row[name] = value
     return row
 
 
-def _hints(record_type: type) -> dict[str, Any]:
-    return get_type_hints(record_type)
+@cache
+def _converters(record_type: type) -> tuple[tuple[str, Callable[[Any], Any] | None], ...]:
+    """Per field: how to turn a column value into the field's type (None: as it is).
+
+    Worked out once per type: resolving type hints per row made listing pages slow.
+    """
+    hints = get_type_hints(record_type)
+    result = []
+    for f in dataclasses.fields(record_type):
+        converter: Callable[[Any], Any] | None = None
+        if f.name in GEOMETRY_FIELDS:
+            converter = json.loads
+        else:
+            args = getattr(hints[f.name], "__args__", None)
+            for candidate in [a for a in args if a is not type(None)] if args else [hints[f.name]]:
+                if isinstance(candidate, type) and issubclass(candidate, Enum):
+                    converter = candidate
+                    break
+                if candidate is bool:
+                    converter = bool
+                    break
+        result.append((f.name, converter))
+    return tuple(result)
 
 
 def from_row(record_type: type[T], row: dict[str, Any]) -> T:
-    hints = _hints(record_type)
     kwargs: dict[str, Any] = {}
-    for f in dataclasses.fields(record_type):  # type: ignore[arg-type]
-        if f.name not in row:
+    for name, converter in _converters(record_type):
+        if name not in row:
             continue
-        value = row[f.name]
-        if value is not None:
-            if f.name in GEOMETRY_FIELDS:
-                value = json.loads(value)
-            else:
-                value = _coerce(hints[f.name], value)
-        kwargs[f.name] = value
+        value = row[name]
+        if value is not None and converter is not None:
+            value = converter(value)
+        kwargs[name] = value
     return record_type(**kwargs)
-
-
-def _coerce(hint: Any, value: Any) -> Any:
-    args = getattr(hint, "__args__", None)
-    candidates = [a for a in args if a is not type(None)] if args else [hint]
-    for candidate in candidates:
-        if isinstance(candidate, type) and issubclass(candidate, Enum):
-            return candidate(value)
-        if candidate is bool:
-            return bool(value)
-    return value
