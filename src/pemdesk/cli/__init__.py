@@ -17,7 +17,7 @@ from pemdesk.errors import PemdeskError
 from pemdesk.i18n import _
 
 # Modules that add subcommands; each must define register(subparsers, groups).
-COMMAND_MODULES = ["data", "db", "geo", "photos", "verify", "sync", "bundle"]
+COMMAND_MODULES = ["data", "db", "geo", "photos", "verify", "sync", "bundle", "report"]
 SHARED_GROUPS = {
     "import": "Import files (photos, GPX, KML, GeoJSON, Shapefile, CSV)",
     "export": "Export data for other programs",
