@@ -229,7 +229,7 @@ def qr_payload(visit: Any) -> str:
             "The visit is not sealed yet: finish it first.",
             detail=f"visit {get('id')}",
         )
-    return QrPayload(str(get("id")), int(get("revision")), str(seal)).text()
+    return QrPayload(str(get("id")), int(get("revision") or 1), str(seal)).text()
 
 
 def parse_qr(text: str) -> QrPayload:

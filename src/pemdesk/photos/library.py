@@ -52,8 +52,13 @@ def suggest_visit(
     taken = parse_iso(photo.taken_at)
     best: list[tuple[float, str]] = []
     for v in q.candidate_visits(store, photo.taken_at, margin.total_seconds()):
-        has_both = photo.lat is not None and photo.lon is not None and v["lat"] is not None
-        if has_both and distance_m(photo.lon, photo.lat, v["lon"], v["lat"]) > radius_m:
+        lon, lat = photo.lon, photo.lat
+        if (
+            lon is not None
+            and lat is not None
+            and v["lat"] is not None
+            and distance_m(lon, lat, v["lon"], v["lat"]) > radius_m
+        ):
             continue
         start = parse_iso(v["started_at"])
         end = parse_iso(v["ended_at"]) if v["ended_at"] else start

@@ -53,6 +53,7 @@ class ImportJob(QObject):
         self.paths = paths
         self.options = options
         self.progress = Progress()
+        self.previews = Progress()  # the background previews after the import
         self._thread = threading.Thread(target=self._run, name="pemdesk-photo-import", daemon=True)
 
     def start(self) -> None:
@@ -60,21 +61,29 @@ class ImportJob(QObject):
 
     def cancel(self) -> None:
         self.progress.cancel()
+        self.previews.cancel()
 
     def wait(self, timeout: float | None = None) -> None:
         self._thread.join(timeout)
 
     def _run(self) -> None:
+        from pemdesk.errors import PemdeskError
         from pemdesk.photos import import_photos
+        from pemdesk.photos.library import make_missing_previews
         from pemdesk.storage import Store
 
         try:
             with Store.open(self.data_dir) as store:
                 summary = import_photos(store, self.paths, self.options, self.progress)
+                self.finished.emit(summary)
+                # Then, in the background, the ~1280 px previews the viewer and reports use.
+                if not summary.cancelled:
+                    make_missing_previews(store, self.previews)
+        except PemdeskError as exc:  # includes Interrupted (the dialog was closed)
+            if not self.progress.cancelled and not self.previews.cancelled:
+                self.failed.emit(exc)
         except BaseException as exc:  # shown by the dialog on the GUI thread
             self.failed.emit(exc)
-            return
-        self.finished.emit(summary)
 
 
 class PhotoImportDialog(QDialog):
@@ -96,6 +105,7 @@ class PhotoImportDialog(QDialog):
         self.visit_id = visit_id
         self.ops = ops
         self.job: ImportJob | None = None
+        self._background: ImportJob | None = None
         self.summary: ImportSummary | None = None
         self.track_path: Path | None = None
         self.setWindowTitle(_("Import photos"))
@@ -245,6 +255,7 @@ class PhotoImportDialog(QDialog):
 
     def _finished(self, summary: ImportSummary) -> None:
         self._timer.stop()
+        self._background = self.job  # still making previews; stopped when the dialog closes
         self.job = None
         self.summary = summary
         self.progress_bar.setRange(0, max(1, len(summary.files)))
@@ -292,7 +303,8 @@ class PhotoImportDialog(QDialog):
             w.setEnabled(not running and self.summary is None)
 
     def done(self, result: int) -> None:  # closing while importing cancels it first
-        if self.job is not None:
-            self.job.cancel()
-            self.job.wait(30)
+        for job in (self.job, self._background):
+            if job is not None:
+                job.cancel()
+                job.wait(30)
         super().done(result)
