@@ -239,3 +239,29 @@ def test_mbtiles_basemap_is_drawn(qtbot, tmp_path: Path, base_model) -> None:
     assert centre.red() > 200 and centre.green() < 80  # the red imagery under the layers
     with pytest.raises(Exception):  # noqa: B017 - a clear PemdeskError in practice
         MBTiles(tmp_path / "missing.mbtiles")
+
+
+def test_print_image_at_300_dpi(qtbot, demo_store, base_model) -> None:
+    from PySide6.QtGui import QColor
+
+    from pemdesk.geo import symbology
+    from pemdesk.storage.geo import map_data
+    from pemdesk.ui.map.render import render_image
+
+    data = map_data(demo_store)
+    model = base_model.with_records(data)
+    site = demo_store.list_sites()[0]
+    img = render_image(model, model.site_extent(site.id), 120, 80, dpi=300)
+    assert (img.width(), img.height()) == (1417, 945)
+    colours = {QColor(img.pixel(x, y)).name() for x in range(0, 1417, 7) for y in range(0, 945, 7)}
+    stage_fills = set(symbology.PLOT_STAGE_COLOURS.values())
+    # plots are drawn half-transparent over the land: look for a pixel near a stage colour
+    assert any(_near(c, s) for c in colours for s in stage_fills)
+
+
+def _near(a: str, b: str) -> bool:
+    from pemdesk.geo.symbology import LAND_FILL, hex_to_rgb
+
+    ra, rb, land = hex_to_rgb(a), hex_to_rgb(b), hex_to_rgb(LAND_FILL)
+    blended = [0.45 * x + 0.55 * y for x, y in zip(rb, land, strict=True)]
+    return sum(abs(x - y) for x, y in zip(ra, blended, strict=True)) < 0.08

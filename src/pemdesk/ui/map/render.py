@@ -15,7 +15,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QImage, QPainter, QPainterPath, QPen, QTransform
 
 from pemdesk.geo import symbology as sym
-from pemdesk.geo.mapdata import TILE, MapModel, ShapeLayer, Viewport, tile_bounds
+from pemdesk.geo.mapdata import TILE, MapModel, ShapeLayer, Viewport, lod_for, tile_bounds
 from pemdesk.geo.mbtiles import MBTiles
 from pemdesk.model import PlotStage
 from pemdesk.ui.map.qtgeom import path_from_geometry, polygon_from_xy
@@ -159,17 +159,13 @@ class LayerPainter:
         qbox = (minx - margin, miny - margin, maxx + margin, maxy + margin)
         painter.setTransform(world_to_device)
         if not self._paint_basemap(painter, box, zoom):
-            country = self.model.layers.get("country")
-            if country is not None:
-                painter.setPen(Qt.PenStyle.NoPen)
-                painter.setBrush(st.land)
-                painter.drawPath(self.path(country, 0, lod))
+            self._land(painter, qbox, lod)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         if self.visible.get("soums") and zoom >= 5.5:
             self._lines(painter, "soums", qbox, lod, st.soum_pen)
         if self.visible.get("aimags"):
             self._lines(painter, "aimags", qbox, lod, st.aimag_pen)
-            self._lines(painter, "country", qbox, lod, st.country_pen, fill=False)
+            self._lines(painter, "country", qbox, lod, st.country_pen)
         if self.visible.get("site_boundaries"):
             self._polygons(painter, "site_boundaries", qbox, lod, res, st.site_pen, st.site_brush)
         if self.visible.get("plots"):
@@ -242,15 +238,40 @@ class LayerPainter:
         box: tuple[float, float, float, float],
         lod: int,
         pen: QPen,
-        fill: bool = False,
     ) -> None:
+        """Boundary lines clipped to the box first: Qt would otherwise stroke (and dash) whole
+        soum outlines far outside the tile at large scales."""
+        import shapely
+
+        from pemdesk.ui.map.qtgeom import path_from_rings, rings_of
+
         lay = self.model.layers.get(name)
         if lay is None:
             return
+        idx = lay.query(*box)
+        if not len(idx):
+            return
+        geoms = np.array([lay.at_lod(int(i), lod) for i in idx], dtype=object)
+        clipped = shapely.clip_by_rect(geoms, *box)
+        rings = [r for g in clipped if not g.is_empty for r in rings_of(g)]
         painter.setPen(pen)
         painter.setBrush(Qt.BrushStyle.NoBrush)
-        for i in lay.query(*box):
-            painter.drawPath(self.path(lay, int(i), lod))
+        painter.drawPath(path_from_rings(rings))
+
+    def _land(self, painter: QPainter, box: tuple[float, float, float, float], lod: int) -> None:
+        import shapely
+
+        from pemdesk.ui.map.qtgeom import path_from_geometry
+
+        country = self.model.layers.get("country")
+        if country is None or not len(country.query(*box)):
+            return
+        clipped = shapely.clip_by_rect(country.at_lod(0, lod), *box)
+        if clipped.is_empty:
+            return
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(self.styles.land)
+        painter.drawPath(path_from_geometry(clipped))
 
     def _polygons(
         self,
@@ -343,8 +364,9 @@ class LayerPainter:
             pts = polygon_from_xy(ux, uy)
             outer, inner = self.styles.point_pens(st, big)
             painter.setRenderHint(QPainter.RenderHint.Antialiasing, big)
-            painter.setPen(outer)
-            painter.drawPoints(pts)
+            if big:  # outlines only where points are few enough to tell apart
+                painter.setPen(outer)
+                painter.drawPoints(pts)
             painter.setPen(inner)
             painter.drawPoints(pts)
         if style.arrow_length_mm and layer.bearing is not None and zoom >= 11:
@@ -424,8 +446,8 @@ def world_transform(
     return QTransform(s, 0, 0, -s, ox - minx * s, oy + maxy * s)
 
 
-def render_tile(lp: LayerPainter, z: int, tx: int, ty: int) -> QImage:
-    img = QImage(TILE, TILE, QImage.Format.Format_ARGB32_Premultiplied)
+def render_tile(lp: LayerPainter, z: float, tx: int, ty: int) -> QImage:
+    img = QImage(TILE, TILE, QImage.Format.Format_RGB32)  # opaque: blits without blending
     img.fill(lp.styles.background)
     minx, miny, maxx, maxy = tile_bounds(z, tx, ty)
     res = (maxx - minx) / TILE
@@ -441,7 +463,6 @@ def render_tile(lp: LayerPainter, z: int, tx: int, ty: int) -> QImage:
 
 def render_view(lp: LayerPainter, view: Viewport, painter: QPainter) -> None:
     """Paint a whole view directly (print images, and the benchmark's uncached baseline)."""
-    from pemdesk.geo.mapdata import lod_for
 
     minx, miny, maxx, maxy = view.extent()
     painter.fillRect(QRectF(0, 0, view.width, view.height), lp.styles.background)
@@ -453,3 +474,44 @@ def render_view(lp: LayerPainter, view: Viewport, painter: QPainter) -> None:
         world_transform(minx, maxy, view.res),
         view.zoom,
     )
+
+
+def render_image(
+    model: MapModel,
+    box: tuple[float, float, float, float],
+    width_mm: float,
+    height_mm: float,
+    dpi: float = 300,
+    visible: dict[str, bool] | None = None,
+) -> QImage:
+    """The map of a Mercator box at print resolution (symbol sizes scaled to the dpi), e.g. for
+    a report that wants the screen map's look rather than reportlab vectors."""
+    import math as _math
+
+    w = max(1, round(width_mm / 25.4 * dpi))
+    h = max(1, round(height_mm / 25.4 * dpi))
+    view = Viewport(0, 0, 0, w, h)
+    view.fit(*box, margin=0.05)
+    # keep symbols the printed size: zoom as if the page were a 96-dpi screen
+    lp = LayerPainter(model, Styles(scale=dpi / 96))
+    if visible:
+        lp.visible.update(visible)
+    img = QImage(w, h, QImage.Format.Format_RGB32)
+    img.setDotsPerMeterX(round(dpi / 0.0254))
+    img.setDotsPerMeterY(round(dpi / 0.0254))
+    painter = QPainter(img)
+    try:
+        screen_zoom = view.zoom - _math.log2(dpi / 96)
+        minx, miny, maxx, maxy = view.extent()
+        painter.fillRect(QRectF(0, 0, w, h), lp.styles.background)
+        lp.paint(
+            painter,
+            (minx, miny, maxx, maxy),
+            view.res,
+            int(max(0, min(22, _math.floor(view.zoom + 0.5)))),
+            world_transform(minx, maxy, view.res),
+            screen_zoom,
+        )
+    finally:
+        painter.end()
+    return img
