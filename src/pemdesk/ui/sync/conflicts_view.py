@@ -61,7 +61,10 @@ def show_value(value: Any) -> str:
     if value is None:
         return "—"
     if isinstance(value, dict) and "type" in value:
-        return _("outline ({kind})").format(kind=value.get("type"))
+        from pemdesk.ui.sync.geometry_view import rings
+
+        points = sum(max(0, len(r) - 1) for r in rings(value))
+        return _("outline, {n} points").format(n=points)
     if isinstance(value, float):
         return i18n.format_number(value, 4).rstrip("0").rstrip(".")
     if isinstance(value, dict | list):
@@ -129,7 +132,8 @@ class ConflictsDialog(QDialog):
         splitter.addWidget(right)
         splitter.setStretchFactor(1, 3)
         splitter.setSizes([260, 700])
-        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        close = QDialogButtonBox()
+        close.addButton(QPushButton(_("Close")), QDialogButtonBox.ButtonRole.RejectRole)
         close.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(splitter, 1)
