@@ -92,7 +92,7 @@ def main() -> int:
 
         release = threading.Event()
 
-        def job(progress):  # noqa: ANN001 - a progress value
+        def job(progress, release=release):  # noqa: ANN001 - a progress value
             progress.update(label="records")
             progress.records_total = 412
             progress.step(412)
