@@ -33,6 +33,8 @@ def register(sub: argparse._SubParsersAction, groups: dict[str, Any]) -> None:
         action="store_true",
         help=_("public copy: roles instead of names, no phone numbers"),
     )
+    p.add_argument("--photos-per-page", type=int, choices=(2, 4, 6), default=6,
+                   help=_("photos on each photo page"))
     p.set_defaults(handler=cmd_visit)
 
     p = report.add_parser("site", help=_("site and plot rehabilitation summary"))

@@ -19,31 +19,24 @@ PRINT_DPI = 200
 JPEG_QUALITY = 82
 
 
-def photo_file(store: Store, photo: model.Photo) -> Path | None:
-    """The best file to print a photo from: the original if present, else its preview."""
-    try:  # the photo store's own answer, when it is there
-        from pemdesk.photos import store as photo_store  # type: ignore[attr-defined]
+PhotoSource = tuple[Path, int]  # a file to print from, and the EXIF orientation to apply
 
-        for name in ("original_path", "path_of"):
-            finder = getattr(photo_store, name, None)
-            if finder is not None:
-                try:
-                    found = finder(store.data_dir, photo.sha256)
-                except Exception:  # noqa: BLE001 - fall back to the documented layout
-                    found = None
-                if found and Path(found).is_file():
-                    return Path(found)
-    except ImportError:
-        pass
-    # The documented layout: <data_dir>/photos/ab/abcdef… (content-addressed originals).
-    sha = photo.sha256
-    for candidate in (
-        store.data_dir / "photos" / sha[:2] / sha,
-        store.data_dir / "photos" / sha[:2] / f"{sha}.jpg",
-        store.data_dir / "previews" / sha[:2] / f"{sha}.jpg",
-    ):
-        if candidate.is_file():
-            return candidate
+
+def photo_file(store: Store, photo: model.Photo) -> PhotoSource | None:
+    """The best file to print a photo from: the original, else its (upright) preview.
+
+    The preview (1280 px) is enough for a half-page photo at about 200 dpi; it is used when the
+    original has not been copied to this computer yet (synced records arrive before originals).
+    """
+    from pemdesk.photos.files import PhotoFiles
+
+    files = PhotoFiles(store.data_dir)
+    original = files.original_path(photo.sha256)
+    if original.is_file():
+        return original, photo.orientation or 1
+    preview = files.preview_path(photo.sha256)
+    if preview.is_file():
+        return preview, 1  # previews are stored upright
     return None
 
 
@@ -81,7 +74,8 @@ def print_jpeg(
         import pillow_heif
 
         pillow_heif.register_heif_opener()
-    with Image.open(path) as image:
+    with Image.open(path) as opened:
+        image: Image.Image = opened
         if orientation is None:
             orientation = int(image.getexif().get(0x0112, 1) or 1)
         w, h = image.size
@@ -104,18 +98,14 @@ def print_jpeg(
 
 
 def photo_flowable(
-    path: Path | None,
-    box_w_pt: float,
-    box_h_pt: float,
-    orientation: int | None = None,
-    missing_text: str = "",
+    source: PhotoSource | None, box_w_pt: float, box_h_pt: float, missing_text: str = ""
 ) -> Any:
     """An Image flowable for the photo, or a framed note when the file is not on this computer."""
     from reportlab.platypus import Image as RLImage
 
-    if path is not None:
+    if source is not None:
         try:
-            data, w, h = print_jpeg(path, box_w_pt, box_h_pt, orientation)
+            data, w, h = print_jpeg(source[0], box_w_pt, box_h_pt, source[1])
             return RLImage(io.BytesIO(data), width=w, height=h)
         except OSError:
             pass

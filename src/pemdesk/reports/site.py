@@ -24,7 +24,7 @@ from pemdesk.reports.base import (
     table,
 )
 from pemdesk.reports.fonts import FONT
-from pemdesk.reports.photos import photo_file, photo_flowable
+from pemdesk.reports.photos import PhotoSource, photo_file, photo_flowable
 from pemdesk.reports.sitemap import MapContent, site_map
 
 if TYPE_CHECKING:
@@ -58,7 +58,7 @@ class SiteReportData:
     series: list[SeriesPoint]
     photo_points: list[model.PhotoPoint]
     pairs: list[tuple[model.PhotoPoint, model.Photo, model.Photo | None]]
-    photo_files: dict[str, Path | None]
+    photo_files: dict[str, PhotoSource | None]
 
 
 def collect_site(store: Store, site_id: str) -> SiteReportData:
@@ -317,13 +317,13 @@ def render_site(
         story.append(PageBreak())
         story.append(para(_("Photo points: earliest and latest photo"), st["h2"]))
         box_w, box_h = FRAME_WIDTH / 2 - 6 * MM, 62 * MM
-        for point, first, last in data.pairs:
+        for pp, first, last in data.pairs:
             story.append(
                 para(
-                    f"{point.name} — {common.position_text(point.lon, point.lat)}"
+                    f"{pp.name} — {common.position_text(pp.lon, pp.lat)}"
                     + (
-                        f", {_('bearing')} {common.bearing_text(point.bearing)}"
-                        if point.bearing is not None
+                        f", {_('bearing')} {common.bearing_text(pp.bearing)}"
+                        if pp.bearing is not None
                         else ""
                     ),
                     st["h3"],
@@ -340,7 +340,6 @@ def render_site(
                         data.photo_files.get(photo.id),
                         box_w,
                         box_h,
-                        photo.orientation or 1,
                         _("Photo file not on this computer"),
                     )
                 )

@@ -326,8 +326,8 @@ def site_map(content: MapContent, width_mm: float, height_mm: float, lang: str) 
         (sym.PHOTO, _("Photo and its direction")),
         (sym.PHOTO_POINT, _("Photo point")),
     ]
-    for ps, text in items:
-        marker(lx + 2 * MM, ly + 1.5 * MM, ps)
+    for point_style, text in items:
+        marker(lx + 2 * MM, ly + 1.5 * MM, point_style)
         drawing.add(String(lx + 5 * MM, ly + 0.6 * MM, text, fontName=FONT, fontSize=6.5))
         lx += 5 * MM + _text_width(text, 6.5) + 4 * MM
     if boundary:

@@ -27,7 +27,7 @@ from pemdesk.reports.base import (
     table,
 )
 from pemdesk.reports.fonts import FONT
-from pemdesk.reports.photos import photo_file, photo_flowable
+from pemdesk.reports.photos import PhotoSource, photo_file, photo_flowable
 from pemdesk.reports.sitemap import MapContent, site_map
 from pemdesk.reports.verification import Verification, qr_drawing, visit_verification
 
@@ -42,7 +42,7 @@ class VisitReportData:
     detail: VisitDetail
     site_plots: list[model.Plot]
     photo_points: list[model.PhotoPoint]
-    photo_files: dict[str, Path | None]
+    photo_files: dict[str, PhotoSource | None]
     verification: Verification
     created_by: model.Person | None = None
     extra: dict[str, Any] = field(default_factory=dict)
@@ -70,6 +70,7 @@ def render_visit(
     lang: str = "mn",
     public: bool = False,
     report_id: str | None = None,
+    photos_per_page: int = PHOTOS_PER_PAGE,
 ) -> BuiltReport:
     from reportlab.platypus import PageBreak, Spacer, Table, TableStyle
 
@@ -369,7 +370,7 @@ def render_visit(
     if d.photos:
         story.append(PageBreak())
         story.append(para(_("Photos"), st["h2"]))
-        story += _photo_grid(data, lang, st)
+        story += _photo_grid(data, lang, st, photos_per_page)
 
     return build_pdf(story, target, meta)
 
@@ -400,21 +401,23 @@ def _participant_rows(d: VisitDetail, lang: str, public: bool) -> list[tuple[str
     return rows
 
 
-def _photo_grid(data: VisitReportData, lang: str, st: dict[str, Any]) -> list[Any]:
-    """Photos two across, three down, each with its caption."""
+def _photo_grid(
+    data: VisitReportData, lang: str, st: dict[str, Any], per_page: int = PHOTOS_PER_PAGE
+) -> list[Any]:
+    """Photos ``per_page`` to a page (2: one across; 4 or 6: two across), each captioned."""
     from reportlab.platypus import Table, TableStyle
 
     _ = Texts(lang)
-    col_w = FRAME_WIDTH / 2
-    box_w, box_h = col_w - 6 * MM, 72 * MM
+    columns = 1 if per_page <= 2 else 2
+    rows_per_page = max(1, per_page // columns)
+    col_w = FRAME_WIDTH / columns
+    caption_h = 13 * MM
+    box_w = col_w - 6 * MM
+    box_h = (228 * MM) / rows_per_page - caption_h - 4 * MM
     cells = []
     for n, photo in enumerate(data.detail.photos, start=1):
         img = photo_flowable(
-            data.photo_files.get(photo.id),
-            box_w,
-            box_h,
-            photo.orientation or 1,
-            _("Photo file not on this computer"),
+            data.photo_files.get(photo.id), box_w, box_h, _("Photo file not on this computer")
         )
         bits = [f"<b>{n}.</b> {esc(format_datetime(photo.taken_at, lang))}"]
         pos = common.position_text(photo.lon, photo.lat)
@@ -426,25 +429,20 @@ def _photo_grid(data: VisitReportData, lang: str, st: dict[str, Any]) -> list[An
         caption = " · ".join(bits)
         if photo.caption:
             caption += "<br/>" + esc(photo.caption)
+        if photo.original_name:
+            caption += "<br/>" + esc(photo.original_name)
         cells.append([img, para(caption, st["caption"], markup=True)])
-    rows = []
-    for i in range(0, len(cells), 2):
-        pair = cells[i : i + 2] + ([] if i + 1 < len(cells) else [["", ""]])
-        rows.append([pair[0][0], pair[1][0]])
-        rows.append([pair[0][1], pair[1][1]])
-    t = Table(
-        rows,
-        colWidths=[col_w, col_w],
-        rowHeights=[box_h + 2 * MM if k % 2 == 0 else None for k in range(len(rows))],
-    )
+    rows = [cells[i : i + columns] for i in range(0, len(cells), columns)]
+    if len(rows[-1]) < columns:
+        rows[-1] += [""] * (columns - len(rows[-1]))
+    t = Table(rows, colWidths=[col_w] * columns)
     t.setStyle(
         TableStyle(
             [
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
                 ("FONTNAME", (0, 0), (-1, -1), FONT),
                 ("ALIGN", (0, 0), (-1, -1), "CENTER"),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
-                *[("BOTTOMPADDING", (0, k), (-1, k), 8) for k in range(1, len(rows), 2)],
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 4 * MM),
             ]
         )
     )
@@ -458,6 +456,13 @@ def write_visit_report(
     *,
     lang: str = "mn",
     public: bool = False,
+    photos_per_page: int = PHOTOS_PER_PAGE,
 ) -> BuiltReport:
     """Collect and render in one call (CLI, batch, tests)."""
-    return render_visit(collect_visit(store, visit_id), target, lang=lang, public=public)
+    return render_visit(
+        collect_visit(store, visit_id),
+        target,
+        lang=lang,
+        public=public,
+        photos_per_page=photos_per_page,
+    )
