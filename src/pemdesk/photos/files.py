@@ -16,6 +16,7 @@ import hashlib
 import io
 import os
 import uuid
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -220,7 +221,10 @@ class PhotoFiles:
             return None
         register_heif()
         try:
-            with Image.open(original) as image:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # broken EXIF was reported at import
+                image = Image.open(original)
+            with image:
                 if kind == "preview":
                     self.make_preview(image, sha256, orientation)
                 else:

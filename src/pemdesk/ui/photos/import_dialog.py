@@ -280,11 +280,14 @@ class PhotoImportDialog(QDialog):
         names = {"imported": _("imported"), "duplicate": _("duplicate"), "error": _("error")}
         self.results.setRowCount(len(summary.files))
         for row, f in enumerate(summary.files):
-            for col, text in enumerate((names[f.status], f.path, f.message(lang))):
+            texts = (names[f.status], Path(f.path).name, f.message(lang))
+            tips = (names[f.status], f.path, f.message(lang))
+            for col, (text, tip) in enumerate(zip(texts, tips, strict=True)):
                 item = QTableWidgetItem(text)
-                item.setToolTip(text)
+                item.setToolTip(tip)
                 self.results.setItem(row, col, item)
         self.results.resizeColumnToContents(0)
+        self.results.resizeColumnToContents(1)
         self.results.show()
         text = _("{imported} imported, {duplicates} already there, {errors} not imported.").format(
             imported=summary.imported,

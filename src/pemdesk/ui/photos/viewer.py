@@ -60,6 +60,7 @@ class PhotoViewer(QDialog):
         layout.addWidget(scroll, 1)
         self.info = QLabel(self._info_text())
         self.info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.info.setWordWrap(True)
         layout.addWidget(self.info)
         bar = QHBoxLayout()
         self.left_button = QPushButton(_("Rotate left"))
