@@ -87,7 +87,7 @@ def main() -> int:
     import hashlib
 
     total = 0
-    for i in range(40):
+    for _i in range(40):
         data = os.urandom(5 * 1024 * 1024)
         sha = hashlib.sha256(data).hexdigest()
         (photos / sha).write_bytes(data)
