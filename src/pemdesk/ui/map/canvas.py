@@ -26,6 +26,7 @@ from PySide6.QtGui import (
     QPainterPath,
     QPaintEvent,
     QPen,
+    QPixmap,
     QPolygonF,
     QWheelEvent,
 )
@@ -71,8 +72,9 @@ class MapCanvas(QWidget):
         self.model = model or MapModel()
         self.layer_painter = LayerPainter(self.model)
         self.view = Viewport(cx=11_800_000.0, cy=5_900_000.0, zoom=5.0, width=800, height=600)
-        self._tiles: OrderedDict[tuple[int, int, int, int], QImage] = OrderedDict()
-        self._pending: list[tuple[int, int, int]] = []
+        self._tiles: OrderedDict[tuple[int, int, int, int], QPixmap] = OrderedDict()
+        self._pending: list[tuple[float, int, int]] = []
+        self._shown_zoom: float | None = None
         self._generation = 0
         self._idle = QTimer(self)
         self._idle.setSingleShot(True)
@@ -92,6 +94,11 @@ class MapCanvas(QWidget):
         self.show_labels = True
         self.site_boundary: dict[str, Any] | None = None
         self._label_cache: dict[tuple[str, str], QImage] = {}
+        self._labels: tuple[QImage, tuple[float, float, float, float], float, int, bool] | None = (
+            None
+        )
+        self._label_xy: tuple[np.ndarray, ...] | None = None
+        self._labels_for = 0
         self.frame_times: list[float] = []
         self.timing = False
 
@@ -101,6 +108,7 @@ class MapCanvas(QWidget):
         self._generation += 1
         self._tiles.clear()
         self._pending.clear()
+        self._shown_zoom = None
         self.layer_painter.clear()
         self.update()
 
@@ -157,12 +165,17 @@ class MapCanvas(QWidget):
             self.fit(self.model.country_extent(), 12)
 
     def _view_moved(self) -> None:
+        # zoom in steps of 1/1000 so that cached tiles of the same zoom fit exactly
+        self.view.zoom = round(self.view.zoom, 3)
         self.view_changed.emit()
         self.update()
 
     # --- painting ---------------------------------------------------------------------------
-    def tile_level(self) -> int:
-        return int(np.clip(math.floor(self.view.zoom + 0.5), 0, 22))
+    def tile_level(self) -> float:
+        """Tiles are painted at the view's own zoom (kept to 1/1000), so frames blit them
+        unscaled."""
+        self.view.zoom = round(self.view.zoom, 3)
+        return self.view.zoom
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
         t0 = time.perf_counter()
@@ -178,12 +191,12 @@ class MapCanvas(QWidget):
             self._paint_furniture(painter)
         finally:
             painter.end()
-        if self._pending and not self._idle.isActive():
+        if self.work_left() and not self._idle.isActive():
             self._idle.start()
         if self.timing:
             self.frame_times.append(time.perf_counter() - t0)
 
-    def _tile_rect(self, z: int, tx: int, ty: int) -> QRectF:
+    def _tile_rect(self, z: float, tx: int, ty: int) -> QRectF:
         minx, miny, maxx, maxy = tile_bounds(z, tx, ty)
         x0, y0 = self.view.to_screen(minx, maxy)
         x1, y1 = self.view.to_screen(maxx, miny)
@@ -191,45 +204,54 @@ class MapCanvas(QWidget):
 
     def _paint_tiles(self, painter: QPainter) -> None:
         z = self.tile_level()
-        scaled = abs(self.view.zoom - z) > 1e-6
-        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, scaled)
+        zk = round(z * 1000)
         gen = self._generation
-        wanted = tiles_for(self.view, z)
         pending = []
-        for tx, ty in wanted:
-            key = (gen, z, tx, ty)
-            img = self._tiles.get(key)
-            rect = self._tile_rect(z, tx, ty)
-            if img is not None:
-                self._tiles.move_to_end(key)
-                painter.drawImage(rect, img)
-                continue
-            pending.append((z, tx, ty))
-            # stand-ins while it is painted: the parent tile's quarter, else cached children
-            parent = self._tiles.get((gen, z - 1, tx // 2, ty // 2))
-            if parent is not None:
-                src = QRectF((tx % 2) * TILE / 2, (ty % 2) * TILE / 2, TILE / 2, TILE / 2)
-                painter.drawImage(rect, parent, src)
-                continue
-            for cx in (0, 1):
-                for cy in (0, 1):
-                    child = self._tiles.get((gen, z + 1, tx * 2 + cx, ty * 2 + cy))
-                    if child is not None:
-                        painter.drawImage(self._tile_rect(z + 1, tx * 2 + cx, ty * 2 + cy), child)
+        cached = []
+        for tx, ty in tiles_for(self.view, z):
+            pix = self._tiles.get((gen, zk, tx, ty))
+            if pix is None:
+                pending.append((z, tx, ty))
+            else:
+                cached.append((tx, ty, pix))
+        if pending and self._shown_zoom is not None and self._shown_zoom != z:
+            # stand-ins while tiles are painted: the last complete zoom's tiles, scaled
+            prev = self._shown_zoom
+            pk = round(prev * 1000)
+            for tx, ty in tiles_for(self.view, prev):
+                pix = self._tiles.get((gen, pk, tx, ty))
+                if pix is not None:
+                    painter.drawPixmap(self._tile_rect(prev, tx, ty), pix, QRectF(pix.rect()))
+        # whole pixels from one origin, so neighbouring tiles never leave a hairline between them
+        ox, oy = self.view.to_screen(*tile_bounds(z, 0, 0)[0::3])
+        fx, fy = math.floor(float(ox)), math.floor(float(oy))
+        for tx, ty, pix in cached:
+            self._tiles.move_to_end((gen, zk, tx, ty))
+            painter.drawPixmap(QPointF(fx + tx * TILE, fy + ty * TILE), pix)
+        if not pending:
+            self._shown_zoom = z
         self._pending = pending
 
     def _render_pending(self) -> None:
         start = time.perf_counter()
         gen = self._generation
+        if self.show_labels and self._labels_stale():
+            self._layout_labels()
+            self.update()
+            return
         while self._pending and time.perf_counter() - start < TILE_BUDGET_S:
             z, tx, ty = self._pending.pop(0)
-            key = (gen, z, tx, ty)
+            key = (gen, round(z * 1000), tx, ty)
             if key in self._tiles:
                 continue
-            self._tiles[key] = render_tile(self.layer_painter, z, tx, ty)
+            self._tiles[key] = QPixmap.fromImage(render_tile(self.layer_painter, z, tx, ty))
             while len(self._tiles) > TILE_CACHE:
                 self._tiles.popitem(last=False)
         self.update()
+
+    def work_left(self) -> bool:
+        """Tiles or labels still to paint between frames."""
+        return bool(self._pending) or (self.show_labels and self._labels_stale())
 
     def render_all_pending(self) -> int:
         """Paint every missing tile now (tests, screenshots, print)."""
@@ -237,11 +259,16 @@ class MapCanvas(QWidget):
         z = self.tile_level()
         n = 0
         for tx, ty in tiles_for(self.view, z):
-            key = (self._generation, z, tx, ty)
+            key = (self._generation, round(z * 1000), tx, ty)
             if key not in self._tiles:
-                self._tiles[key] = render_tile(self.layer_painter, z, tx, ty)
+                self._tiles[key] = QPixmap.fromImage(render_tile(self.layer_painter, z, tx, ty))
                 n += 1
         self._pending.clear()
+        self._shown_zoom = z
+        for _ in range(100):  # label images are made a slice at a time
+            if not (self.show_labels and self._labels_stale()):
+                break
+            self._layout_labels()
         self.update()
         return n
 
@@ -307,35 +334,108 @@ class MapCanvas(QWidget):
         self._label_cache[key] = img
         return img
 
-    def _paint_labels(self, painter: QPainter) -> None:
-        z = self.view.zoom
+    def _label_arrays(self) -> tuple[np.ndarray, ...]:
+        if self._labels_for != id(self.model) or self._label_xy is None:
+            lbs = self.model.labels
+            self._label_xy = (
+                np.array([lb.x for lb in lbs], dtype=float),
+                np.array([lb.y for lb in lbs], dtype=float),
+                np.array([lb.min_zoom for lb in lbs], dtype=float),
+                np.array([lb.max_zoom for lb in lbs], dtype=float),
+                np.array([-lb.priority for lb in lbs], dtype=float),
+            )
+            self._labels_for = id(self.model)
+        return self._label_xy
+
+    def _layout_labels(self) -> None:
+        """Place labels for the view and half a screen around it, into one overlay image.
+
+        Done between frames: a frame only draws the overlay, moved and scaled to the view.
+        """
+        v = self.view
+        z = v.zoom
+        mw, mh = v.width // 4, v.height // 4
+        w, h = v.width + 2 * mw, v.height + 2 * mh
+        minx, miny, maxx, maxy = v.extent()
+        r = v.res
+        box = (minx - mw * r, miny - mh * r, maxx + mw * r, maxy + mh * r)
+        img = QImage(max(w, 1), max(h, 1), QImage.Format.Format_ARGB32_Premultiplied)
+        img.fill(Qt.GlobalColor.transparent)
+        x, y, zmin, zmax, prio = self._label_arrays()
+        complete = True
+        vis = self.layer_painter.visible
+        if len(x):
+            m = (
+                (zmin <= z)
+                & (z < zmax)
+                & (x >= box[0])
+                & (x <= box[2])
+                & (y >= box[1])
+                & (y <= box[3])
+            )
+            idx = np.nonzero(m)[0]
+            idx = idx[np.argsort(prio[idx], kind="stable")][:600]
+            lang = i18n.get_language()
+            painter = QPainter(img)
+            cells: dict[tuple[int, int], list[QRectF]] = {}
+            placed = 0
+            started = time.perf_counter()
+            for i in idx:
+                if time.perf_counter() - started > TILE_BUDGET_S:
+                    complete = False  # new label images take time; go on in the next slice
+                    break
+                lb = self.model.labels[int(i)]
+                if (lb.kind == "site" and not vis.get("sites")) or (
+                    lb.kind == "plot" and not vis.get("plots")
+                ):
+                    continue
+                label_img = self._label_image(lb.text(lang), lb.kind)
+                sx = (lb.x - box[0]) / r
+                sy = (box[3] - lb.y) / r
+                dx = 6 if lb.kind == "site" else -label_img.width() / 2
+                dy = 6 if lb.kind == "site" else -label_img.height() / 2
+                rect = QRectF(sx + dx, sy + dy, label_img.width(), label_img.height())
+                keys = [
+                    (cx, cy)
+                    for cx in range(int(rect.left()) // 64, int(rect.right()) // 64 + 1)
+                    for cy in range(int(rect.top()) // 64, int(rect.bottom()) // 64 + 1)
+                ]
+                if any(rect.intersects(o) for k in keys for o in cells.get(k, ())):
+                    continue
+                padded = rect.adjusted(-2, -1, 2, 1)
+                for k in keys:
+                    cells.setdefault(k, []).append(padded)
+                painter.drawImage(rect.topLeft(), label_img)
+                placed += 1
+                if placed >= 150:
+                    break
+            painter.end()
+        self._labels = (img, box, z, self._generation, complete)
+
+    def _labels_stale(self) -> bool:
+        if self._labels is None:
+            return True
+        _img, box, z, gen, complete = self._labels
         minx, miny, maxx, maxy = self.view.extent()
-        lang = i18n.get_language()
-        cands = [
-            lb
-            for lb in self.model.labels
-            if lb.min_zoom <= z < lb.max_zoom and minx <= lb.x <= maxx and miny <= lb.y <= maxy
-        ]
-        if not cands:
+        return (
+            not complete
+            or gen != self._generation
+            or abs(z - self.view.zoom) > 1e-9
+            or minx < box[0]
+            or miny < box[1]
+            or maxx > box[2]
+            or maxy > box[3]
+        )
+
+    def _paint_labels(self, painter: QPainter) -> None:
+        if self._labels is None:
             return
-        cands.sort(key=lambda lb: -lb.priority)
-        placed: list[QRectF] = []
-        for lb in cands[:400]:
-            if lb.kind == "site" and not self.layer_painter.visible.get("sites"):
-                continue
-            if lb.kind == "plot" and not self.layer_painter.visible.get("plots"):
-                continue
-            img = self._label_image(lb.text(lang), lb.kind)
-            sx, sy = self.view.to_screen(lb.x, lb.y)
-            dy = 6 if lb.kind == "site" else -img.height() / 2
-            dx = 6 if lb.kind == "site" else -img.width() / 2
-            rect = QRectF(float(sx) + dx, float(sy) + dy, img.width(), img.height())
-            if any(rect.intersects(r) for r in placed):
-                continue
-            placed.append(rect.adjusted(-2, -1, 2, 1))
-            painter.drawImage(rect.topLeft(), img)
-            if len(placed) >= 120:
-                break
+        img, box, z, gen, _complete = self._labels
+        if gen != self._generation or abs(z - self.view.zoom) > 1e-9:
+            return  # labels come back once laid out for the new zoom (scaling them costs)
+        x0, y0 = self.view.to_screen(box[0], box[3])
+        x1, y1 = self.view.to_screen(box[2], box[1])
+        painter.drawImage(QRectF(float(x0), float(y0), float(x1 - x0), float(y1 - y0)), img)
 
     def _screen(self, lon: float, lat: float) -> QPointF:
         x, y = merc_point(lon, lat)

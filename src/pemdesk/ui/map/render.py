@@ -310,6 +310,14 @@ class LayerPainter:
         size_px = np.maximum(b[:, 2] - b[:, 0], b[:, 3] - b[:, 1]) / res
         small = size_px < 4 * st.scale
         stages = np.array([lay.attrs[i]["stage"] for i in idx], dtype=int)
+        # hatch patterns in device pixels (the world transform would shift their phase per
+        # tile and leave seams)
+        inverse, _ok = world_to_device.inverted()
+        hatches = []
+        for brush in st.stage_hatch:
+            hatch = QBrush(brush)
+            hatch.setTransform(inverse)
+            hatches.append(hatch)
         for i, stage in zip(idx[~small], stages[~small], strict=True):
             path = self.path(lay, int(i), lod)
             painter.setPen(st.stage_pen[stage])
@@ -317,7 +325,7 @@ class LayerPainter:
             painter.drawPath(path)
             if res < 5:
                 painter.setPen(Qt.PenStyle.NoPen)
-                painter.setBrush(st.stage_hatch[stage])
+                painter.setBrush(hatches[stage])
                 painter.drawPath(path)
         if small.any():
             # too small to see as a shape: one stage-coloured dot each, drawn in bulk
