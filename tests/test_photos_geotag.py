@@ -155,3 +155,30 @@ def test_photo_points_by_year(demo_store, tmp_path: Path) -> None:
         suggest_photo_point(demo_store, demo_store.get(model.Photo, other.photo_id), site.id)
         is None
     )
+
+
+def test_offset_worked_out_from_a_photo_of_a_gps_screen(store, tmp_path: Path) -> None:
+    from pemdesk.errors import InvalidInput
+    from pemdesk.photos.geotag import offset_from_screen_photo
+
+    screen = make_jpeg(tmp_path / "screen.jpg", taken="2025:06:01 10:05:30")
+    assert offset_from_screen_photo(screen, "10:04:00") == timedelta(seconds=-90)
+    late = make_jpeg(tmp_path / "late.jpg", taken="2025:06:01 23:59:50", color=(3, 3, 3))
+    assert offset_from_screen_photo(late, "00:00:20") == timedelta(seconds=30)  # past midnight
+    with pytest.raises(InvalidInput):
+        offset_from_screen_photo(make_jpeg(tmp_path / "none.jpg", color=(4, 4, 4)), "10:00:00")
+    with pytest.raises(InvalidInput):
+        offset_from_screen_photo(screen, "ten past")
+    # The CLI takes the same pair and places the photos on the track with it.
+    gpx = _gpx(tmp_path / "walk.gpx")
+    photo = make_jpeg(tmp_path / "a.jpg", taken="2025:06:01 10:05:30", color=(5, 5, 5))
+    data = str(store.data_dir)
+    store.close()
+    assert main(["--data-dir", data, "import", "photos", str(photo), "--track", str(gpx),
+                 "--gps-photo", str(screen), "10:04:00"]) == 0  # fmt: skip
+    from pemdesk.storage import Store
+    from pemdesk.storage import photos as q
+
+    with Store.open(data) as s:
+        (placed,) = q.photos(s)
+        assert placed.lon == pytest.approx(106.004) and placed.position_source == "track"

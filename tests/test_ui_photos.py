@@ -171,3 +171,14 @@ def test_visit_editor_has_a_photos_tab(qtbot, demo_dir) -> None:
     assert tab.visit_id == editor.visit_id and tab.import_button.isEnabled()
     editor.close()
     w.close()
+
+
+def test_import_dialog_offset_from_gps_screen_photo(qtbot, ops, demo_dir, tmp_path) -> None:
+    from pemdesk.ui.photos.import_dialog import PhotoImportDialog
+
+    dialog = PhotoImportDialog(demo_dir, ops=ops)
+    qtbot.addWidget(dialog)
+    screen = make_jpeg(tmp_path / "screen.jpg", taken="2025:06:01 10:05:30")
+    dialog.set_offset_from_screen(screen, "10:04:00")
+    assert dialog.clock_offset.value() == -90
+    assert dialog.options().clock_offset.total_seconds() == -90

@@ -35,6 +35,12 @@ def register(sub: argparse._SubParsersAction, groups: dict[str, Any]) -> None:
         metavar="SECONDS",
         help=_("add to the camera's time to match the track (e.g. -90 or +00:05:00)"),
     )
+    p.add_argument(
+        "--gps-photo",
+        nargs=2,
+        metavar=("PHOTO", "HH:MM:SS"),
+        help=_("work the clock offset out from a photo of a GPS screen and the time it shows"),
+    )
     p.add_argument("--json", action="store_true", help=_("machine-readable output"))
     p.set_defaults(handler=cmd_import_photos)
 
@@ -119,6 +125,10 @@ def cmd_import_photos(ctx: CommandContext, args: argparse.Namespace) -> int:
         track=Track.from_gpx(args.track) if args.track else None,
         clock_offset=parse_offset(args.clock_offset),
     )
+    if args.gps_photo:
+        from pemdesk.photos.geotag import offset_from_screen_photo
+
+        options.clock_offset = offset_from_screen_photo(*args.gps_photo)
     progress = Progress()
     summary = import_photos(ctx.store, args.paths, options, progress)
     if args.json:

@@ -304,3 +304,22 @@ def _read_gps(meta: PhotoMeta, gps: Any) -> None:
                     "The photo's direction (bearing) had an impossible value and was dropped.",
                 )
             )
+
+
+def camera_clock_time(image: Image.Image) -> datetime | None:
+    """The time the camera's clock showed for this photo (naive, as written; no zone applied)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            exif = image.getexif()
+            ifd = exif.get_ifd(ExifTags.IFD.Exif)
+        except Exception:  # noqa: BLE001 - unreadable EXIF: no time
+            return None
+    for value in (ifd.get(_DTO), ifd.get(_DTD), exif.get(_DATETIME)):
+        try:
+            moment = parse_exif_time(value) if value else None
+        except (ValueError, TypeError):
+            continue
+        if moment is not None:
+            return moment.replace(tzinfo=None)
+    return None

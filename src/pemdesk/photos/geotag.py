@@ -108,3 +108,45 @@ def place(
             lon, lat, ele = found
             out.append(Placement(photo_id, round(lon, 7), round(lat, 7), ele))
     return out
+
+
+def offset_from_screen_photo(path: Path | str, shown: str) -> timedelta:
+    """The clock offset from a photo of a GPS (or phone) screen showing the time ``shown``
+    (``HH:MM[:SS]``, in the same time zone as the camera's clock)."""
+    from datetime import time as clock_time
+
+    from PIL import Image
+
+    from pemdesk.errors import InvalidInput
+    from pemdesk.photos.exif import camera_clock_time
+    from pemdesk.photos.files import register_heif
+
+    register_heif()
+    try:
+        with Image.open(path) as image:
+            camera = camera_clock_time(image)
+    except (OSError, ValueError) as exc:
+        camera = None
+        detail = str(exc)
+    else:
+        detail = str(path)
+    if camera is None:
+        raise InvalidInput(
+            "Энэ зурагт камерын цаг алга: GPS дэлгэцийн зургийг өөр зургаар сонгоно уу.",
+            "This photo has no camera time: choose another photo of the GPS screen.",
+            detail=detail,
+        )
+    try:
+        on_screen = clock_time.fromisoformat(shown.strip())
+    except ValueError as exc:
+        raise InvalidInput(
+            f"Цагийг ЦЦ:ММ:СС хэлбэрээр бичнэ үү: {shown}",
+            f"Type the time as HH:MM:SS: {shown}",
+        ) from exc
+    delta = datetime.combine(camera.date(), on_screen) - camera
+    # The screen and the camera may be either side of midnight.
+    if delta > timedelta(hours=12):
+        delta -= timedelta(days=1)
+    elif delta < -timedelta(hours=12):
+        delta += timedelta(days=1)
+    return delta

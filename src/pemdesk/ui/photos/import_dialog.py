@@ -144,7 +144,12 @@ class PhotoImportDialog(QDialog):
         self.clock_offset = QSpinBox()
         self.clock_offset.setRange(-86400, 86400)
         self.clock_offset.setSuffix(" s")
-        form.addRow(_("Camera clock offset (added to the camera's time)"), self.clock_offset)
+        offset_row = QHBoxLayout()
+        offset_row.addWidget(self.clock_offset, 1)
+        self.screen_button = QPushButton(_("From a photo of a GPS screen…"))
+        self.screen_button.clicked.connect(self._offset_from_screen)
+        offset_row.addWidget(self.screen_button)
+        form.addRow(_("Camera clock offset (added to the camera's time)"), offset_row)
         layout.addLayout(form)
 
         self.progress_bar = QProgressBar()
@@ -200,6 +205,33 @@ class PhotoImportDialog(QDialog):
         path, _filter = QFileDialog.getOpenFileName(self, _("GPX track…"), "", "GPX (*.gpx *.GPX)")
         if path:
             self.set_track(Path(path))
+
+    def _offset_from_screen(self) -> None:
+        from PySide6.QtWidgets import QInputDialog
+
+        path, _filter = QFileDialog.getOpenFileName(
+            self, _("From a photo of a GPS screen…"), "", PHOTO_FILTER
+        )
+        if not path:
+            return
+        shown, ok = QInputDialog.getText(
+            self, _("From a photo of a GPS screen…"), _("Time shown on the screen (HH:MM:SS):")
+        )
+        if ok and shown:
+            self.set_offset_from_screen(Path(path), shown)
+
+    def set_offset_from_screen(self, photo: Path, shown: str) -> None:
+        """Work the clock offset out from a photo of a GPS screen and the time it shows."""
+        from pemdesk.photos.geotag import offset_from_screen_photo
+
+        try:
+            offset = offset_from_screen_photo(photo, shown)
+        except Exception as exc:  # its sentence, then nothing changes
+            from pemdesk.ui.errors import show_error
+
+            show_error(self, exc)
+            return
+        self.clock_offset.setValue(int(round(offset.total_seconds())))
 
     def set_track(self, path: Path | None) -> None:
         self.track_path = path
@@ -302,7 +334,12 @@ class PhotoImportDialog(QDialog):
         running = self.job is not None
         self.import_button.setEnabled(not running and bool(self.paths()) and self.summary is None)
         self.cancel_button.setText(_("Cancel") if running or self.summary is None else _("Close"))
-        for w in (self.add_files_button, self.add_folder_button, self.track_button):
+        for w in (
+            self.add_files_button,
+            self.add_folder_button,
+            self.track_button,
+            self.screen_button,
+        ):
             w.setEnabled(not running and self.summary is None)
 
     def done(self, result: int) -> None:  # closing while importing cancels it first
