@@ -182,3 +182,24 @@ def test_offset_worked_out_from_a_photo_of_a_gps_screen(store, tmp_path: Path) -
     with Store.open(data) as s:
         (placed,) = q.photos(s)
         assert placed.lon == pytest.approx(106.004) and placed.position_source == "track"
+
+
+def test_cli_assign_and_purge(demo_dir: Path, tmp_path: Path, capsys) -> None:
+    from pemdesk.storage import Store, VisitFilter
+    from pemdesk.storage import photos as q
+
+    data = str(demo_dir)
+    with Store.open(demo_dir) as s:
+        draft = s.list_visits(VisitFilter(status=model.VisitStatus.DRAFT))[0]
+        r = import_photos(s, [make_jpeg(tmp_path / "a.jpg")], ImportOptions(auto_assign=False))
+    pid = r.files[0].photo_id
+    assert main(["--data-dir", data, "photos", "assign", pid, "--visit", draft.id]) == 0
+    with Store.open(demo_dir) as s:
+        assert s.get(model.Photo, pid).visit_id == draft.id
+    assert main(["--data-dir", data, "photos", "assign", pid, "--none"]) == 0
+    assert main(["--data-dir", data, "photos", "assign", "--auto"]) == 0
+    with Store.open(demo_dir) as s:
+        assert q.photos(s, unassigned=True)[0].id == pid
+        s.delete(model.Photo, pid)
+    assert main(["--data-dir", data, "--lang", "en", "photos", "purge"]) == 0
+    assert "1 photo files removed" in capsys.readouterr().out

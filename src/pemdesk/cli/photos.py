@@ -61,6 +61,17 @@ def register(sub: argparse._SubParsersAction, groups: dict[str, Any]) -> None:
     )
     p.add_argument("--json", action="store_true", help=_("machine-readable output"))
     p.set_defaults(handler=cmd_geotag)
+    p = photos.add_parser("assign", help=_("put photos into a draft visit, or take them out"))
+    p.add_argument("photo_ids", nargs="*", metavar="PHOTO_ID")
+    group = p.add_mutually_exclusive_group(required=True)
+    group.add_argument("--visit", metavar="ID", help=_("the draft visit to put them into"))
+    group.add_argument("--none", action="store_true", help=_("take them out of their visit"))
+    group.add_argument(
+        "--auto", action="store_true", help=_("match unassigned photos to visits by time and place")
+    )
+    p.set_defaults(handler=cmd_assign)
+    p = photos.add_parser("purge", help=_("delete photo files that no record refers to any more"))
+    p.set_defaults(handler=cmd_purge)
     p = photos.add_parser("usage", help=_("disk space used by photos"))
     p.add_argument("--json", action="store_true", help=_("machine-readable output"))
     p.set_defaults(handler=cmd_usage)
@@ -233,4 +244,24 @@ def cmd_previews(ctx: CommandContext, args: argparse.Namespace) -> int:
 
     made = make_missing_previews(ctx.store)
     print(_("{n} previews made.").format(n=made))
+    return 0
+
+
+def cmd_assign(ctx: CommandContext, args: argparse.Namespace) -> int:
+    from pemdesk.photos.library import assign_by_time, assign_to_visit
+    from pemdesk.storage import photos as q
+
+    if args.auto:
+        ids = args.photo_ids or [p.id for p in q.photos(ctx.store, unassigned=True)]
+        n = len(assign_by_time(ctx.store, ids))
+    else:
+        n = assign_to_visit(ctx.store, args.photo_ids, None if args.none else args.visit)
+    print(_("{n} photos changed.").format(n=n))
+    return 0
+
+
+def cmd_purge(ctx: CommandContext, args: argparse.Namespace) -> int:
+    from pemdesk.photos.library import purge_unreferenced
+
+    print(_("{n} photo files removed.").format(n=purge_unreferenced(ctx.store)))
     return 0
