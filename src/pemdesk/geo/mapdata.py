@@ -112,18 +112,19 @@ class Viewport:
         self.zoom = float(np.clip(math.log2(WORLD / (TILE * res)), MIN_ZOOM, MAX_ZOOM))
 
 
-def tile_bounds(z: int, tx: int, ty: int) -> tuple[float, float, float, float]:
-    """Mercator bounds of an XYZ tile (y counted from the north)."""
+def tile_bounds(z: float, tx: int, ty: int) -> tuple[float, float, float, float]:
+    """Mercator bounds of a 256-px tile (y counted from the north); integer z is XYZ, and the
+    map also tiles fractional zooms the same way so that a view is always drawn unscaled."""
     size = WORLD / 2**z
     minx = -WORLD / 2 + tx * size
     maxy = WORLD / 2 - ty * size
     return minx, maxy - size, minx + size, maxy
 
 
-def tiles_for(view: Viewport, z: int) -> list[tuple[int, int]]:
+def tiles_for(view: Viewport, z: float) -> list[tuple[int, int]]:
     minx, miny, maxx, maxy = view.extent()
     size = WORLD / 2**z
-    n = 2**z
+    n = int(math.ceil(2**z))
     x0 = max(0, int(math.floor((minx + WORLD / 2) / size)))
     x1 = min(n - 1, int(math.floor((maxx + WORLD / 2) / size)))
     y0 = max(0, int(math.floor((WORLD / 2 - maxy) / size)))
