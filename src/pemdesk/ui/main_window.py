@@ -482,7 +482,7 @@ class MainWindow(QMainWindow):
     def load_demo(self) -> None:
         from pemdesk.demo import load_demo
 
-        self.ops.write(load_demo)
+        self.run_with_progress(lambda store, _progress: load_demo(store), N_("Loading the demo data…"))
 
     def open_demo(self) -> None:
         """Switch this window to the separate demo folder (loading the demo there if needed)."""
@@ -527,6 +527,15 @@ class MainWindow(QMainWindow):
         self._fill_tree()
         self._show_site_header()
         self.loaded = True
+
+    def refresh_status(self) -> None:
+        """Update the pending-changes count (cheap; after each autosave)."""
+
+        def got(n: int) -> None:
+            self._pending = n
+            self._show_status()
+
+        self.ops.run(lambda store: store.pending_changes(), got)
 
     def _show_status(self) -> None:
         self.status_pending.setText(_("Changes not yet synced: {n}").format(n=self._pending))
@@ -757,6 +766,7 @@ class MainWindow(QMainWindow):
             editor = VisitEditor(self, visit_id)
             self.editors[visit_id] = editor
             editor.closed.connect(lambda vid=visit_id: self.editors.pop(vid, None))
+            editor.saved.connect(self.refresh_status)
         editor.show()
         editor.raise_()
         editor.activateWindow()
