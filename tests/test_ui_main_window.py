@@ -50,7 +50,10 @@ def test_settings_profile_and_language(qtbot, demo_dir) -> None:
     dialog.save()
     me = profile()
     assert (me.name, me.role, me.aimag, me.default_aimag) == (
-        "Г. Оюунчимэг", model.PersonRole.INSPECTOR, "MN-053", "MN-047"
+        "Г. Оюунчимэг",
+        model.PersonRole.INSPECTOR,
+        "MN-053",
+        "MN-047",
     )
     assert i18n.get_language() == "en"
     assert settings().value("language") == "en"
@@ -108,11 +111,11 @@ def test_people_and_plot_dialogs(qtbot, demo_dir) -> None:
 
 
 def test_an_exception_in_a_slot_reaches_the_user(qtbot, demo_dir, monkeypatch) -> None:
-    from pemdesk.ui import errors
-    from pemdesk.ui.main_window import MainWindow
-
     import sys
     import threading
+
+    from pemdesk.ui import errors
+    from pemdesk.ui.main_window import MainWindow
 
     monkeypatch.setattr(sys, "excepthook", sys.excepthook)  # restored after the test
     monkeypatch.setattr(threading, "excepthook", threading.excepthook)

@@ -482,7 +482,9 @@ class MainWindow(QMainWindow):
     def load_demo(self) -> None:
         from pemdesk.demo import load_demo
 
-        self.run_with_progress(lambda store, _progress: load_demo(store), N_("Loading the demo data…"))
+        self.run_with_progress(
+            lambda store, _progress: load_demo(store), N_("Loading the demo data…")
+        )
 
     def open_demo(self) -> None:
         """Switch this window to the separate demo folder (loading the demo there if needed)."""
