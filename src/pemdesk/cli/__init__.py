@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
@@ -35,6 +36,17 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--demo", action="store_true", help=_("open the built-in demo data in its own folder")
     )
+    parser.add_argument(
+        "--open", metavar="FILE", help=_("open a USB sync bundle (.pemsync) in the program")
+    )
+    parser.add_argument(
+        "--self-test",
+        nargs="?",
+        const="all",
+        choices=("all", "core", "startup"),
+        help=_("check that the installed program works (in a temporary folder) and exit"),
+    )
+    parser.add_argument("--self-test-out", metavar="DIR", help=argparse.SUPPRESS)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     groups: dict[str, argparse._SubParsersAction] = {}
     for name, help_text in SHARED_GROUPS.items():
@@ -63,7 +75,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         i18n.set_language(lang)
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.self_test:
+        from pemdesk.selftest import main as self_test
+
+        return self_test(args.self_test, args.self_test_out, args.data_dir)
     if args.command is None:
+        if args.open:  # the installer's file association for sync bundles
+            os.environ["PEMDESK_OPEN_BUNDLE"] = os.path.abspath(args.open)
         from pemdesk.cli.gui import run_gui
 
         return run_gui(args)
