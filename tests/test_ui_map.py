@@ -265,3 +265,111 @@ def _near(a: str, b: str) -> bool:
     ra, rb, land = hex_to_rgb(a), hex_to_rgb(b), hex_to_rgb(LAND_FILL)
     blended = [0.45 * x + 0.55 * y for x, y in zip(rb, land, strict=True)]
     return sum(abs(x - y) for x, y in zip(ra, blended, strict=True)) < 0.08
+
+
+TIMEOUT = 20_000
+
+
+def test_main_window_map_tab_visit_editor_pick_and_import(
+    qtbot, demo_dir, tmp_path, monkeypatch
+) -> None:
+    import json
+
+    from pemdesk import model
+    from pemdesk.storage import Store
+    from pemdesk.ui.main_window import MainWindow
+    from pemdesk.ui.map.dialogs import CornersDialog, ImportDialog
+    from pemdesk.ui.map.install import VisitMapTab
+    from pemdesk.ui.map.widget import MapWidget
+
+    w = MainWindow(demo_dir)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitUntil(lambda: w.loaded, timeout=TIMEOUT)
+    mw = w.findChild(MapWidget)
+    assert mw is not None and w.tabs.indexOf(mw) >= 0
+    qtbot.waitUntil(lambda: "plots" in mw.canvas.model.layers, timeout=TIMEOUT)
+    site_id = w._site_rows[0].site.id
+    w.select_site(site_id)
+    assert mw.canvas.view.zoom > 12
+    # a visit editor gets a map tab; picking a point sets the visit's position
+    qtbot.waitUntil(lambda: w.visits_model.rowCount() > 0, timeout=TIMEOUT)
+    visits = [w.visits_model.visit(i) for i in range(w.visits_model.rowCount())]
+    draft = next(v for v in visits if v.status == model.VisitStatus.DRAFT)
+    editor = w.open_visit(draft.id)
+    tab = editor.findChild(VisitMapTab)
+    assert tab is not None
+    qtbot.waitUntil(lambda: tab._site_id is not None, timeout=TIMEOUT)
+    tab.map.pick_position()
+    tab.map.canvas.resize(400, 300)
+    seen = []
+    tab.map.position_picked.connect(lambda lon, lat: seen.append((lon, lat)))
+    _click(tab.map.canvas, QPointF(200, 150))
+    assert seen and editor._position[2] == model.PositionSource.MAP
+    assert editor._position[0] == pytest.approx(seen[0][0])
+    editor.close()
+    # import with preview: a polygon and a line into the selected site
+    path = tmp_path / "field.geojson"
+    site = w._site_rows[0].site
+    lon, lat = (site.lon, site.lat)
+    ring = [
+        [lon, lat],
+        [lon + 0.002, lat],
+        [lon + 0.002, lat + 0.002],
+        [lon, lat + 0.002],
+        [lon, lat],
+    ]
+    path.write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [
+                    {
+                        "type": "Feature",
+                        "properties": {"name": "Шинэ овоолго"},
+                        "geometry": {"type": "Polygon", "coordinates": [ring]},
+                    },
+                    {
+                        "type": "Feature",
+                        "properties": {"name": "Алхсан зам"},
+                        "geometry": {"type": "LineString", "coordinates": ring[:3]},
+                    },
+                ],
+            }
+        ),
+        encoding="utf-8",
+    )
+    dialog = ImportDialog(w.ops, w, site_id=site_id, sites=mw._sites)
+    qtbot.addWidget(dialog)
+    assert dialog.load(path)
+    assert dialog.table.rowCount() == 2
+    assert dialog.targets() == {0: "plots", 1: "tracks"}
+    with qtbot.waitSignal(dialog.accepted, timeout=TIMEOUT):
+        dialog.do_import()
+    with Store.open(demo_dir) as s:
+        assert "Шинэ овоолго" in [p.name for p in s.list_plots(site_id)]
+    # a shapefile without .prj asks for the coordinate system
+    import shapefile
+    from PySide6.QtWidgets import QInputDialog
+
+    base = tmp_path / "noprj"
+    with shapefile.Writer(str(base), shapeType=shapefile.POINT) as sw:
+        sw.field("name", "C")
+        sw.point(lon, lat)
+        sw.record("Худаг")
+    asked = []
+    monkeypatch.setattr(
+        QInputDialog, "getItem", lambda *a, **k: (asked.append(a) or "EPSG:4326", True)
+    )
+    assert dialog.load(base.with_suffix(".shp")) and asked and dialog.table.rowCount() == 1
+    # licence corners: parsed, measured, compared
+    corners = CornersDialog(w.ops, w, site_id=site_id, sites=mw._sites)
+    qtbot.addWidget(corners)
+    corners.text.setPlainText(
+        "1 43°02'00\"N 106°51'00\"E\n2 43°02'00\"N 106°53'00\"E\n"
+        "3 43°01'00\"N 106°53'00\"E\n4 43°01'00\"N 106°51'00\"E\n"
+    )
+    assert corners.check() and "га" in corners.result.text()
+    corners.text.setPlainText("nonsense")
+    assert not corners.check()
+    w.close()
