@@ -344,6 +344,8 @@ def test_main_window_map_tab_visit_editor_pick_and_import(
     assert dialog.load(path)
     assert dialog.table.rowCount() == 2
     assert dialog.targets() == {0: "plots", 1: "tracks"}
+    assert len(dialog.preview.model.layers["plots"]) == 1  # the preview map shows the file
+    assert len(dialog.preview.model.layers["tracks"]) == 1
     with qtbot.waitSignal(dialog.accepted, timeout=TIMEOUT):
         dialog.do_import()
     with Store.open(demo_dir) as s:

@@ -107,9 +107,80 @@ class ImportDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addLayout(form)
-        layout.addWidget(self.table, 1)
+        from PySide6.QtWidgets import QSplitter
+
+        from pemdesk.ui.map.canvas import MapCanvas
+        from pemdesk.ui.map.install import boundaries_model
+
+        self.preview = MapCanvas(boundaries_model(), self)
+        self.preview.setMinimumSize(260, 220)
+        split = QSplitter(Qt.Orientation.Horizontal, self)
+        split.addWidget(self.table)
+        split.addWidget(self.preview)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
+        layout.addWidget(split, 1)
         layout.addWidget(self.message)
         layout.addWidget(buttons)
+
+    def _show_preview(self) -> None:
+        """The file's features on a small map: polygons as plots, lines as tracks, points."""
+        import shapely
+        from shapely.geometry import shape
+
+        from pemdesk.geo.mapdata import project_geometry
+        from pemdesk.storage.geo import MapData, explode
+        from pemdesk.ui.map.install import boundaries_model
+
+        data = MapData()
+        geoms = []
+        for n, feature in enumerate(self.geofile.features):
+            for i, part in enumerate(explode(feature)):
+                fid = f"{n}.{i}"
+                geoms.append(shape(part.geometry))
+                if part.kind == "polygon":
+                    data.plots.append(
+                        {
+                            "id": fid,
+                            "site_id": "",
+                            "name": part.name,
+                            "stage": "disturbed",
+                            "geometry": part.geometry,
+                            "area_ha": None,
+                        }
+                    )
+                elif part.kind == "line":
+                    data.tracks.append(
+                        {
+                            "id": fid,
+                            "name": part.name,
+                            "site_id": None,
+                            "visit_id": None,
+                            "geometry": part.geometry,
+                            "started_at": None,
+                        }
+                    )
+                else:
+                    pts = shapely.get_coordinates(shape(part.geometry))
+                    for k, (lon, lat) in enumerate(pts[:5000]):
+                        data.photo_points.append(
+                            {
+                                "id": f"{fid}.{k}",
+                                "site_id": "",
+                                "name": part.name,
+                                "lon": float(lon),
+                                "lat": float(lat),
+                                "bearing": None,
+                            }
+                        )
+        self.preview.model = boundaries_model().with_records(data)
+        self.preview.layer_painter.model = self.preview.model
+        self.preview.invalidate()
+        if geoms:
+            box = project_geometry(shapely.union_all(geoms).envelope).bounds
+            x0, y0, x1, y1 = box
+            pad = max(200.0, (x1 - x0) * 0.1, (y1 - y0) * 0.1)
+            self.preview.fit((x0 - pad, y0 - pad, x1 + pad, y1 + pad))
 
     def choose(self) -> None:
         path, _filter = QFileDialog.getOpenFileName(
@@ -141,6 +212,7 @@ class ImportDialog(QDialog):
             return False
         self.file_label.setText(str(path))
         self._fill()
+        self._show_preview()
         return True
 
     def _fill(self) -> None:

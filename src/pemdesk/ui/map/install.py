@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from pemdesk import model
@@ -28,8 +29,25 @@ def install(window: Any) -> MapWidget:
     window.site_selected.connect(widget.zoom_to_site)
     widget.visit_open_requested.connect(window.open_visit)
     widget.site_selected.connect(window.select_site)
+    widget.photo_open_requested.connect(lambda photo_id: open_photo(window, photo_id))
     widget.canvas.zoom_to_country()
     return widget
+
+
+def open_photo(window: Any, photo_id: str) -> None:
+    """The photos area's viewer, on a photo clicked on the map."""
+
+    def load(store: Any) -> model.Photo:
+        return store.get(model.Photo, photo_id)
+
+    def show(photo: model.Photo) -> None:
+        from pemdesk.ui.photos.viewer import PhotoViewer
+
+        viewer = PhotoViewer(window.ops, photo, window)
+        viewer.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        viewer.show()
+
+    window.ops.run(load, show)
 
 
 class VisitMapTab(QWidget):
