@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -579,13 +580,14 @@ class MainWindow(QMainWindow):
         soums: dict[str, QStandardItem] = {}
         current_item = None
         rows = self._matching_rows()
+
+        def order(text: str) -> Any:
+            if lang == "mn":
+                return mongolian_sort_key(text)
+            return unicodedata.normalize("NFKD", text).casefold()  # Ömnögovi among the O's
+
         for row in sorted(
-            rows,
-            key=lambda r: (
-                mongolian_sort_key(r.aimag[name]),
-                mongolian_sort_key(r.soum[name]),
-                mongolian_sort_key(r.site.name(lang)),
-            ),
+            rows, key=lambda r: (order(r.aimag[name]), order(r.soum[name]), order(r.site.name(lang)))
         ):
             aimag_item = aimags.get(row.aimag[0])
             if aimag_item is None:

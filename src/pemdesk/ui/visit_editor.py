@@ -340,7 +340,10 @@ class VisitEditor(QMainWindow):
 
     def _build_general(self) -> None:
         self.general_tab = QWidget()
-        form = QFormLayout(self.general_tab)
+        outer = QVBoxLayout(self.general_tab)
+        form = QFormLayout()
+        outer.addLayout(form)
+        outer.addStretch(1)
         self.site_label = QLabel()
         self.started = QDateTimeEdit()
         self.started.setCalendarPopup(True)
@@ -350,7 +353,7 @@ class VisitEditor(QMainWindow):
         self.purpose = QLineEdit()
         self.weather = QLineEdit()
         self.plots = QListWidget()
-        self.plots.setMaximumHeight(130)
+        self.plots.setMaximumHeight(160)
         form.addRow(self._label(N_("Site")), self.site_label)
         form.addRow(self._label(N_("Started")), self.started)
         form.addRow(self._label(N_("Position")), self.position)
