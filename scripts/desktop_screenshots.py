@@ -32,7 +32,7 @@ def main() -> int:
     data = home / "data"
     with Store.open(data) as store:
         load_demo(store)
-    app = make_app()
+    app = make_app()  # noqa: F841 - kept alive for the whole run
 
     def wait(condition, seconds: float = 10) -> None:
         deadline = time.monotonic() + seconds

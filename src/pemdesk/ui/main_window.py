@@ -587,7 +587,8 @@ class MainWindow(QMainWindow):
             return unicodedata.normalize("NFKD", text).casefold()  # Ömnögovi among the O's
 
         for row in sorted(
-            rows, key=lambda r: (order(r.aimag[name]), order(r.soum[name]), order(r.site.name(lang)))
+            rows,
+            key=lambda r: (order(r.aimag[name]), order(r.soum[name]), order(r.site.name(lang))),
         ):
             aimag_item = aimags.get(row.aimag[0])
             if aimag_item is None:
