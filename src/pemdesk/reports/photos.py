@@ -23,20 +23,21 @@ PhotoSource = tuple[Path, int]  # a file to print from, and the EXIF orientation
 
 
 def photo_file(store: Store, photo: model.Photo) -> PhotoSource | None:
-    """The best file to print a photo from: the original, else its (upright) preview.
+    """The file to print a photo from: its cached preview when there is one, else the original.
 
-    The preview (1280 px) is enough for a half-page photo at about 200 dpi; it is used when the
-    original has not been copied to this computer yet (synced records arrive before originals).
+    The preview (1280 px, upright) prints at about 200 dpi even at the largest size a report uses
+    (one photo across the page, 170 mm = 1,339 px at 200 dpi) and decodes ten times faster than a
+    12-MP original; it is also what is there when the original has not reached this computer.
     """
     from pemdesk.photos.files import PhotoFiles
 
     files = PhotoFiles(store.data_dir)
-    original = files.original_path(photo.sha256)
-    if original.is_file():
-        return original, photo.orientation or 1
     preview = files.preview_path(photo.sha256)
     if preview.is_file():
         return preview, 1  # previews are stored upright
+    original = files.original_path(photo.sha256)
+    if original.is_file():
+        return original, photo.orientation or 1
     return None
 
 
@@ -95,6 +96,21 @@ def print_jpeg(
         buffer = io.BytesIO()
         image.save(buffer, "JPEG", quality=JPEG_QUALITY, optimize=True)
     return buffer.getvalue(), out_w_pt, out_h_pt
+
+
+def photo_flowables(
+    sources: list[PhotoSource | None], box_w_pt: float, box_h_pt: float, missing_text: str = ""
+) -> list[Any]:
+    """``photo_flowable`` for many photos, decoded in parallel (Pillow decodes without the GIL)."""
+    import os
+    from concurrent.futures import ThreadPoolExecutor
+
+    workers = max(1, min(len(sources), os.cpu_count() or 1, 8))
+    if workers == 1:
+        return [photo_flowable(s, box_w_pt, box_h_pt, missing_text) for s in sources]
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(lambda s: photo_flowable(s, box_w_pt, box_h_pt, missing_text),
+                             sources))  # fmt: skip
 
 
 def photo_flowable(

@@ -27,7 +27,7 @@ from pemdesk.reports.base import (
     table,
 )
 from pemdesk.reports.fonts import FONT
-from pemdesk.reports.photos import PhotoSource, photo_file, photo_flowable
+from pemdesk.reports.photos import PhotoSource, photo_file, photo_flowables
 from pemdesk.reports.sitemap import MapContent, site_map
 from pemdesk.reports.verification import Verification, qr_drawing, visit_verification
 
@@ -415,10 +415,13 @@ def _photo_grid(
     box_w = col_w - 6 * MM
     box_h = (228 * MM) / rows_per_page - caption_h - 4 * MM
     cells = []
-    for n, photo in enumerate(data.detail.photos, start=1):
-        img = photo_flowable(
-            data.photo_files.get(photo.id), box_w, box_h, _("Photo file not on this computer")
-        )
+    images = photo_flowables(
+        [data.photo_files.get(p.id) for p in data.detail.photos],
+        box_w,
+        box_h,
+        _("Photo file not on this computer"),
+    )
+    for n, (photo, img) in enumerate(zip(data.detail.photos, images, strict=True), start=1):
         bits = [f"<b>{n}.</b> {esc(format_datetime(photo.taken_at, lang))}"]
         pos = common.position_text(photo.lon, photo.lat)
         if pos:
