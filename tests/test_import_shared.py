@@ -164,3 +164,50 @@ def test_natural_earth_mongolia(shared_data: Path) -> None:
     assert mongolia[0].properties["NAME_RU"] == "Монголия"
     # 1:110m outline: within 3 % of the 1,564,116 km² official area
     assert geodesic_area_ha(mongolia[0].geometry) / 100 == pytest.approx(1_564_116, rel=0.03)
+
+
+def test_cli_imports_every_shared_file_or_says_why(
+    shared_data: Path, tmp_path: Path, capsys
+) -> None:
+    from pemdesk.cli import main
+    from pemdesk.storage.geo import explode
+
+    files = [
+        p
+        for p in _files(shared_data / "gpx", "*.gpx")
+        + _files(shared_data / "kml", "*.kml", "*.kmz")
+        + _files(shared_data / "geojson", "*.geojson")
+        + _files(shared_data / "shapefiles", "*.shp", "*.zip")
+    ]
+    rc = main(
+        [
+            "--data-dir",
+            str(tmp_path / "d"),
+            "--lang",
+            "en",
+            "import",
+            "geo",
+            *map(str, files),
+            "--as",
+            "tracks",
+            "--crs",
+            "EPSG:4326",
+            "--json",
+        ]
+    )
+    out = json.loads(capsys.readouterr().out)
+    assert rc == 0
+    assert len(out["files"]) == len(files)
+    for entry, path in zip(out["files"], files, strict=True):
+        assert entry["status"] in ("imported", "error"), entry
+        assert path.name in entry["message"], entry
+        if entry["status"] == "imported":
+            lines = [
+                part
+                for f in read_geo(path, crs="EPSG:4326").features
+                for part in explode(f)
+                if part.kind == "line"
+            ]
+            assert entry["features"] == len(lines), path
+    imported = [e for e in out["files"] if e["status"] == "imported"]
+    assert len(imported) >= 25

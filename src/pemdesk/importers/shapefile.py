@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import tempfile
 import warnings
 import zipfile
@@ -45,6 +46,17 @@ def _crs_from(text: str, path: Path) -> Any:
         ) from exc
 
 
+@functools.cache
+def _to_wgs84(crs_text: str) -> Any:
+    """A cached transformer to WGS84 lon/lat, or None when the CRS already is WGS84."""
+    import pyproj
+
+    src = pyproj.CRS.from_user_input(crs_text)
+    if src.equals(pyproj.CRS.from_epsg(4326), ignore_axis_order=True):
+        return None
+    return pyproj.Transformer.from_crs(src, "EPSG:4326", always_xy=True)
+
+
 def reproject_geometry(geometry: dict[str, Any], crs: Any, path: Path) -> dict[str, Any]:
     """A GeoJSON geometry from ``crs`` (text or pyproj CRS) to WGS84 lon/lat."""
     import pyproj
@@ -52,9 +64,9 @@ def reproject_geometry(geometry: dict[str, Any], crs: Any, path: Path) -> dict[s
     from shapely.geometry import mapping, shape
 
     src = crs if isinstance(crs, pyproj.CRS) else _crs_from(str(crs), path)
-    if src.equals(pyproj.CRS.from_epsg(4326), ignore_axis_order=True):
+    tr = _to_wgs84(src.to_wkt())
+    if tr is None:
         return geometry
-    tr = pyproj.Transformer.from_crs(src, "EPSG:4326", always_xy=True)
     geom = shapely.transform(shape(geometry), tr.transform, interleaved=False)
     return dict(mapping(geom))
 
