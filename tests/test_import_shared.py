@@ -111,6 +111,15 @@ def test_kml_matches_togeojson_reference(shared_data: Path, name: str) -> None:
         assert len(a) == len(b)
         for (x1, y1), (x2, y2) in zip(a, b, strict=True):
             assert abs(x1 - x2) < 1e-9 and abs(y1 - y2) < 1e-9
+    if name == "gxmultitrack.kml":  # times of a gx:MultiTrack, as togeojson's coordTimes
+        line = next(f for f in ours.features if f.kind == "line")
+        ref_line = next(f for f in ref_feats if "coordTimes" in f["properties"])
+        times = [
+            t
+            for part in ref_line["properties"]["coordTimes"]
+            for t in (part if isinstance(part, list) else [part])
+        ]
+        assert line.started_at[:19] == min(times)[:19] and line.ended_at[:19] == max(times)[:19]
     if name == "extended_data.kml":
         assert ours.features[0].properties["foo"] == "bar"
 

@@ -65,6 +65,23 @@ def _properties(placemark: Any) -> dict[str, Any]:
     return props
 
 
+def _track_times(placemark: Any) -> tuple[str | None, str | None]:
+    """First and last time of a gx:Track / gx:MultiTrack (timestamped GPS tracks)."""
+    from pemdesk.ids import to_iso
+
+    geom = getattr(placemark, "kml_geometry", None)
+    tracks = list(getattr(geom, "tracks", None) or ([geom] if geom is not None else []))
+    times = []
+    for t in tracks:
+        for item in getattr(t, "track_items", None) or []:
+            when = getattr(getattr(item, "when", None), "dt", None)
+            if when is not None and getattr(when, "tzinfo", None) is not None:
+                times.append(when)
+    if not times:
+        return None, None
+    return to_iso(min(times)), to_iso(max(times))
+
+
 def read_kml(path: Path | str) -> GeoFile:
     from fastkml import kml
 
@@ -97,9 +114,15 @@ def read_kml(path: Path | str) -> GeoFile:
                 continue
             name = (placemark.name or "").strip()
             geometry = clean_geometry(dict(gi), path, f"«{name}»" if name else "")
+            started, ended = _track_times(placemark)
             out.features.append(
                 GeoFeature(
-                    geometry=geometry, name=name, properties=_properties(placemark), folder=folder
+                    geometry=geometry,
+                    name=name,
+                    properties=_properties(placemark),
+                    folder=folder,
+                    started_at=started,
+                    ended_at=ended,
                 )
             )
     if not out.features and not out.skipped:
