@@ -29,8 +29,9 @@ import logging
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QDate, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence, QStandardItem, QStandardItemModel
@@ -58,10 +59,12 @@ from PySide6.QtWidgets import (
 from pemdesk import i18n, model
 from pemdesk.i18n import _, format_datetime
 from pemdesk.labels import N_, label
-from pemdesk.storage import Store, VisitFilter
 from pemdesk.ui.errors import show_error
 from pemdesk.ui.ops import Operations
 from pemdesk.ui.visits_model import VisitsModel
+
+if TYPE_CHECKING:  # imported on the database thread, so start-up does not wait for sqlite-utils
+    from pemdesk.storage import Store, VisitFilter
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +76,11 @@ DRAFT_RECOVERED = N_(
 )
 
 # "module:function" entries called with the window once it is built (see the module docstring).
-PLUGINS: list[str] = ["pemdesk.ui.sync:install", "pemdesk.ui.map.install:install"]
+PLUGINS: list[str] = [
+    "pemdesk.ui.sync:install",
+    "pemdesk.ui.map.install:install",
+    "pemdesk.ui.reports:install",
+]
 
 
 @dataclass
@@ -92,24 +99,56 @@ class Overview:
     last_sync: str | None
 
 
+def _open_store(data_dir: Path) -> Store:
+    from pemdesk.storage import Store
+
+    return Store.open(data_dir)
+
+
+@cache
+def place_names() -> tuple[dict[str, tuple[str, str, str]], dict[str, tuple[str, str, str, str]]]:
+    """Aimag and soum names from the small CSV tables shipped with the boundaries (the GeoJSON
+    the gazetteer reads is 0.7 MB of geometry, not needed to list sites at start-up)."""
+    import csv
+
+    from pemdesk.resources import resource_path
+
+    with open(resource_path("boundaries", "aimags.csv"), encoding="utf-8", newline="") as f:
+        aimags = {r["code"]: (r["code"], r["name_mn"], r["name_en"]) for r in csv.DictReader(f)}
+    with open(resource_path("boundaries", "soums.csv"), encoding="utf-8", newline="") as f:
+        soums = {
+            r["shapeID"]: (r["shapeID"], r["aimag_code"], r["name_mn"], r["name_en"])
+            for r in csv.DictReader(f)
+        }
+    return aimags, soums
+
+
 def load_site_rows(store: Store) -> list[SiteRow]:
     """Runs on the database thread: sites with their place names, plots and visit counts."""
-    from pemdesk.gazetteer import Gazetteer
-
-    gaz = Gazetteer.load()
+    try:
+        aimags, soums = place_names()
+    except (OSError, KeyError):
+        aimags, soums = {}, {}
     counts = store.visit_counts_by_site()
     plots: dict[str, list[model.Plot]] = {}
     for plot in store.list_plots():
         plots.setdefault(plot.site_id, []).append(plot)
     rows = []
     for site in store.list_sites():
-        soum = gaz.soum(site.soum_code)
-        aimag = gaz.aimag(soum.aimag_code)
+        soum = soums.get(site.soum_code)
+        aimag = aimags.get(soum[1]) if soum else None
+        if soum is None or aimag is None:  # not in the tables: ask the gazetteer itself
+            from pemdesk.gazetteer import Gazetteer
+
+            g_soum = Gazetteer.load().soum(site.soum_code)
+            g_aimag = Gazetteer.load().aimag(g_soum.aimag_code)
+            soum = (g_soum.code, g_soum.aimag_code, g_soum.name_mn, g_soum.name_en)
+            aimag = (g_aimag.code, g_aimag.name_mn, g_aimag.name_en)
         rows.append(
             SiteRow(
                 site,
-                (aimag.code, aimag.name_mn, aimag.name_en),
-                (soum.code, soum.name_mn, soum.name_en),
+                aimag,
+                (soum[0], soum[2], soum[3]),
                 counts.get(site.id, 0),
                 plots.get(site.id, []),
             )
@@ -130,7 +169,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.data_dir = data_dir
         self.demo = demo
-        self.ops = Operations(lambda: Store.open(data_dir), parent=self)
+        self.ops = Operations(lambda: _open_store(data_dir), parent=self)
         self.ops.default_failure = lambda exc: show_error(self, exc)
         self.ops.changed.connect(self.refresh)
         self._site_rows: list[SiteRow] = []
@@ -233,8 +272,8 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self.resize(1180, 760)
         self.retranslate()
+        self._first_load()  # the database thread starts on it while the plug-ins are installed
         self._run_plugins()
-        QTimer.singleShot(0, self._first_load)
 
     # --- extension points ------------------------------------------------------------------
     def add_tab(self, widget: QWidget, title: str) -> int:
@@ -453,10 +492,14 @@ class MainWindow(QMainWindow):
 
     # --- data ------------------------------------------------------------------------------
     def _first_load(self) -> None:
-        self.ops.run(lambda store: store.is_empty(), self._after_empty_check)
+        def first(store: Store) -> tuple[bool, Overview]:
+            return store.is_empty(), load_overview(store)
 
-    def _after_empty_check(self, empty: bool) -> None:
-        self.refresh()
+        self.ops.run(first, self._after_first_load)
+
+    def _after_first_load(self, result: tuple[bool, Overview]) -> None:
+        empty, overview = result
+        self._got_overview(overview)
         if empty and self.demo:
             self.load_demo()
         elif empty and not self.demo:
@@ -507,7 +550,7 @@ class MainWindow(QMainWindow):
             editor.close()
         self.ops.shutdown()
         self.data_dir, self.demo = data_dir, demo
-        self.ops = Operations(lambda: Store.open(data_dir), parent=self)
+        self.ops = Operations(lambda: _open_store(data_dir), parent=self)
         self.ops.default_failure = lambda exc: show_error(self, exc)
         self.ops.changed.connect(self.refresh)
         self.visits_model.set_ops(self.ops)
@@ -654,6 +697,8 @@ class MainWindow(QMainWindow):
             d = edit.date()
             return None if d == edit.minimumDate() else d.toString("yyyy-MM-dd")
 
+        from pemdesk.storage import VisitFilter
+
         return VisitFilter(
             site_id=self._selected_site,
             date_from=day(self.date_from),
@@ -780,7 +825,7 @@ class MainWindow(QMainWindow):
 
     def _recover_drafts(self) -> None:
         """Visits whose editor was open when the program last stopped: reopen them, say so."""
-        from pemdesk.ui.visit_editor import open_editors_from_last_session
+        from pemdesk.ui.session import open_editors_from_last_session
 
         ids = open_editors_from_last_session(self.data_dir)
         if not ids:
