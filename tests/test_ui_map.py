@@ -374,4 +374,10 @@ def test_main_window_map_tab_visit_editor_pick_and_import(
     assert corners.check() and "га" in corners.result.text()
     corners.text.setPlainText("nonsense")
     assert not corners.check()
+    # a language switch retranslates the map
+    w.set_language("en")
+    assert mw.act_draw.text() == "Draw plot"
+    assert mw.layer_list.item(1).text() == "Soum boundaries"
+    w.set_language("mn")
+    assert mw.act_draw.text() == "Талбай зурах"
     w.close()

@@ -30,6 +30,7 @@ def install(window: Any) -> MapWidget:
     widget.visit_open_requested.connect(window.open_visit)
     widget.site_selected.connect(window.select_site)
     widget.photo_open_requested.connect(lambda photo_id: open_photo(window, photo_id))
+    window.language_changed.connect(widget.retranslate)
     widget.canvas.zoom_to_country()
     return widget
 
@@ -80,6 +81,10 @@ class VisitMapTab(QWidget):
                 self.map.canvas.center_on(detail.site.lon, detail.site.lat, 14)
         if detail.visit.id:
             self.map.canvas.selection = ("visits", detail.visit.id)
+
+    def retranslate(self) -> None:
+        self.pick.setText(_("Pick the position on the map"))
+        self.map.retranslate()
 
     def set_read_only(self, read_only: bool) -> None:
         self.pick.setEnabled(not read_only)

@@ -141,11 +141,14 @@ class MapWidget(QWidget):
         side = QWidget(self)
         side_layout = QVBoxLayout(side)
         side_layout.setContentsMargins(0, 0, 0, 0)
-        side_layout.addWidget(QLabel("<b>" + html.escape(_("Layers")) + "</b>"))
+        self._headings: list[tuple[QLabel, str]] = []
+        for text in (N_("Layers"), N_("Plot stages"), N_("Selected")):
+            self._headings.append((QLabel(self), text))
+        side_layout.addWidget(self._headings[0][0])
         side_layout.addWidget(self.layer_list, 2)
-        side_layout.addWidget(QLabel("<b>" + html.escape(_("Plot stages")) + "</b>"))
+        side_layout.addWidget(self._headings[1][0])
         side_layout.addWidget(self.legend)
-        side_layout.addWidget(QLabel("<b>" + html.escape(_("Selected")) + "</b>"))
+        side_layout.addWidget(self._headings[2][0])
         side_layout.addWidget(self.info, 3)
         splitter = QSplitter(Qt.Orientation.Horizontal, self)
         splitter.addWidget(self.canvas)
@@ -163,6 +166,7 @@ class MapWidget(QWidget):
         status.addWidget(self.edit_label)
         layout.addLayout(status)
 
+        self.retranslate()
         self.canvas.cursor_moved.connect(self._on_cursor)
         self.canvas.feature_clicked.connect(self._on_feature)
         self.canvas.point_picked.connect(self.position_picked)
@@ -224,6 +228,22 @@ class MapWidget(QWidget):
         tb.addAction(self._action(N_("Licence corners…"), self.open_corners))
         tb.addAction(self._action(N_("Import file…"), self.open_import))
         tb.addAction(self._action(N_("Add basemap…"), self.choose_basemap))
+
+    def retranslate(self, *_args: Any) -> None:
+        """Texts in the current language (after a language switch), labels on the map too."""
+        for action in self.actions():
+            if action.data():
+                action.setText(_(action.data()))
+        for label_widget, text in self._headings:
+            label_widget.setText("<b>" + html.escape(_(text)) + "</b>")
+        titles = dict(LAYERS)
+        for i in range(self.layer_list.count()):
+            item = self.layer_list.item(i)
+            item.setText(_(titles[item.data(Qt.ItemDataRole.UserRole)]))
+        self._fill_legend()
+        self.canvas._labels = None
+        self.canvas.update()
+        self._update_edit_status()
 
     def _set_tool(self, tool: str) -> None:
         self.canvas.tool = tool
