@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QEvent, QPointF, Qt
+from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication, QMessageBox
 
@@ -169,6 +169,34 @@ def test_pan_zoom_keys_and_coordinates(qtbot, map_widget) -> None:
     )
     text = map_widget.coords_label.text()
     assert "°" in text and "UTM 48N" in text
+    # wheel and pinch (touchpad native gesture) zoom about the cursor
+    from PySide6.QtGui import QNativeGestureEvent, QPointingDevice, QWheelEvent
+
+    z1 = c.view.zoom
+    wheel = QWheelEvent(
+        QPointF(300, 300),
+        c.mapToGlobal(QPointF(300, 300)),
+        QPoint(0, 0),
+        QPoint(0, 120),
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+        Qt.ScrollPhase.NoScrollPhase,
+        False,
+    )
+    QApplication.sendEvent(c, wheel)
+    assert c.view.zoom == pytest.approx(z1 + 0.5)
+    pinch = QNativeGestureEvent(
+        Qt.NativeGestureType.ZoomNativeGesture,
+        QPointingDevice.primaryPointingDevice(),
+        2,
+        QPointF(300, 300),
+        QPointF(300, 300),
+        c.mapToGlobal(QPointF(300, 300)),
+        0.25,
+        QPointF(0, 0),
+    )
+    QApplication.sendEvent(c, pinch)
+    assert c.view.zoom == pytest.approx(z1 + 1.0)
 
 
 def test_demo_layers_pick_and_site_zoom(qtbot, demo_store, base_model) -> None:
