@@ -41,7 +41,10 @@ t0 = float(sys.argv[1])
 from pathlib import Path
 from PySide6.QtCore import QTimer
 from pemdesk.ui.app import make_app
+import pemdesk.ui.main_window as main_window
 from pemdesk.ui.main_window import MainWindow
+if sys.argv[3:] == ["core"]:
+    main_window.PLUGINS = []  # the desktop alone, without the map/sync/... plug-ins
 app = make_app()
 w = MainWindow(Path(sys.argv[2])); w.show()
 def poll():
@@ -144,11 +147,12 @@ def main() -> None:
         site_ids = build_store(data, args.visits)
         launch(BARE, env=env)  # warm the OS file cache for both
         launch(PEMDESK, str(data), env=env)
-        bare, ours = [], []
+        bare, ours, core = [], [], []
         for _ in range(args.runs):
             bare.append(launch(BARE, env=env))
             ours.append(launch(PEMDESK, str(data), env=env))
-        b, o = statistics.median(bare), statistics.median(ours)
+            core.append(launch(PEMDESK, str(data), "core", env=env))
+        b, o, c = statistics.median(bare), statistics.median(ours), statistics.median(core)
         print(f"bare PySide6 main window: launch → interactive {b:.3f} s (median of {args.runs})")
         print(
             f"pemdesk main window ({args.visits:,} visits): launch → interactive {o:.3f} s "
@@ -156,6 +160,10 @@ def main() -> None:
         )
         print(
             f"ratio pemdesk / bare: {o / b:.2f}×; target ≤ 2×: {'OK' if o / b <= 2 else 'MISSED'}"
+        )
+        print(
+            f"  of which without the plug-ins (map, sync, …): {c:.3f} s, {c / b:.2f}× bare; "
+            f"the plug-ins' install: {o - c:+.3f} s"
         )
         times = bench_open_site(data, site_ids[:4])
         med = statistics.median(times) * 1000

@@ -137,3 +137,17 @@ def test_an_exception_in_a_slot_reaches_the_user(qtbot, demo_dir, monkeypatch) -
     qtbot.waitUntil(lambda: len(shown) == 2, timeout=TIMEOUT)
     assert "no-such-id" in str(shown[1])
     w.close()
+
+
+def test_place_names_for_the_site_tree_agree_with_the_gazetteer() -> None:
+    from pemdesk.gazetteer import Gazetteer
+    from pemdesk.ui.main_window import place_names
+
+    aimags, soums = place_names()
+    gaz = Gazetteer.load()
+    assert len(soums) == len(gaz.soums())
+    for code, (_c, aimag_code, name_mn, name_en) in soums.items():
+        soum = gaz.soum(code)
+        assert (soum.aimag_code, soum.name_mn, soum.name_en) == (aimag_code, name_mn, name_en)
+    for code, (_c, name_mn, name_en) in aimags.items():
+        assert (gaz.aimag(code).name_mn, gaz.aimag(code).name_en) == (name_mn, name_en)

@@ -12,15 +12,16 @@ from __future__ import annotations
 import itertools
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
-from pemdesk.storage import Store
+if TYPE_CHECKING:  # the store (and sqlite-utils) is imported by the worker thread, off start-up
+    from pemdesk.storage import Store
 
 log = logging.getLogger(__name__)
 
-Operation = Callable[[Store], Any]
+Operation = Callable[["Store"], Any]
 
 
 class _Worker(QObject):

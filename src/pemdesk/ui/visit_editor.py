@@ -56,6 +56,7 @@ from pemdesk.ids import new_id
 from pemdesk.labels import N_, label
 from pemdesk.storage import Store, VisitDetail
 from pemdesk.ui.errors import show_error
+from pemdesk.ui.session import _entry, _session_entries, _set_session_entries
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +65,6 @@ EDITOR_PLUGINS: list[str] = ["pemdesk.ui.photos:install", "pemdesk.ui.map.instal
 
 AUTOSAVE_MS = 600  # a change is in the store within about a second
 SNAPSHOT_MS = 350  # typing is grouped into one undo step after this pause
-SESSION_KEY = "session/open_visits"
 
 OBS_COLUMNS = (
     N_("Indicator"),
@@ -85,34 +85,6 @@ PARTICIPANT_COLUMNS = (N_("Name"), N_("Role"), N_("Organisation"))
 OK_COLOUR = QColor("#e8f5e9")
 OVER_COLOUR = QColor("#ffe0b2")
 BAD_COLOUR = QColor("#ffcdd2")
-
-
-# --- which editors were open: survives a crash, so the next start can say so -------------------
-def _session_entries() -> list[str]:
-    from pemdesk.ui.app import settings
-
-    value = settings().value(SESSION_KEY, [])
-    if isinstance(value, str):
-        return [value] if value else []
-    return [str(v) for v in value or []]
-
-
-def _set_session_entries(entries: list[str]) -> None:
-    from pemdesk.ui.app import settings
-
-    s = settings()
-    s.setValue(SESSION_KEY, entries)
-    s.sync()  # on disk now: the point is to know after a crash
-
-
-def _entry(data_dir: Path, visit_id: str) -> str:
-    return f"{Path(data_dir).resolve()}\t{visit_id}"
-
-
-def open_editors_from_last_session(data_dir: Path) -> list[str]:
-    """Visit ids whose editor was open when the program stopped without closing them."""
-    prefix = f"{Path(data_dir).resolve()}\t"
-    return [e[len(prefix) :] for e in _session_entries() if e.startswith(prefix)]
 
 
 @dataclass
@@ -1154,6 +1126,8 @@ class VisitEditor(QMainWindow):
 
     def _autosaved(self, _result: Any) -> None:
         self._saving = False
+        if self._closing:
+            return  # the window is gone; the save itself went through
         self._last_saved = datetime.now(UTC).isoformat()
         if self._resave:
             self._resave = False
@@ -1168,6 +1142,9 @@ class VisitEditor(QMainWindow):
     def _autosave_failed(self, exc: BaseException) -> None:
         self._saving = False
         self._dirty = True
+        if self._closing:
+            show_error(self.window_, exc)
+            return
         if isinstance(exc, PemdeskError):
             self.save_state.setText(_("Not saved"))
             self.show_notice(exc)
@@ -1215,7 +1192,9 @@ class VisitEditor(QMainWindow):
             return visits.finish_visit(store, visit_id)
 
         def failed(exc: BaseException) -> None:
-            if isinstance(exc, PemdeskError):
+            if self._closing:
+                show_error(self.window_, exc)
+            elif isinstance(exc, PemdeskError):
                 self.show_notice(exc)
             else:
                 show_error(self, exc)
@@ -1223,6 +1202,8 @@ class VisitEditor(QMainWindow):
         self.ops.write(finish, lambda _v: self._after_finish(), failed)
 
     def _after_finish(self) -> None:
+        if self._closing:
+            return
         self.show_notice(_("The visit is finished and locked."))
         self.reload()
 
@@ -1236,7 +1217,8 @@ class VisitEditor(QMainWindow):
         visit_id = self.visit_id
 
         def opened(new: model.Visit) -> None:
-            self.reload()  # this one now shows that a newer revision exists
+            if not self._closing:
+                self.reload()  # this one now shows that a newer revision exists
             self.window_.open_visit(new.id)
 
         self.ops.write(lambda store: visits.amend_visit(store, visit_id), opened)

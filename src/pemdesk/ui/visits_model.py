@@ -3,15 +3,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
 from pemdesk import model
 from pemdesk.i18n import _, format_datetime
 from pemdesk.labels import N_, label
-from pemdesk.storage import VisitFilter
 from pemdesk.ui.ops import Operations
+
+if TYPE_CHECKING:
+    from pemdesk.storage import VisitFilter
 
 PAGE = 200
 Index = QModelIndex | QPersistentModelIndex
