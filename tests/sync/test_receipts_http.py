@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from synchelp import new_finding, new_person, new_site
+from synchelp import client_for, enrolled, new_finding, new_person, new_site
 
-from conftest import client_for, enrolled
 from pemdesk import model
 from pemdesk.storage.receipts import receipt_for
 from pemdesk.sync import receipts

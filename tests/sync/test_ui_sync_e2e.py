@@ -7,9 +7,8 @@ import json
 from pathlib import Path
 
 import pytest
-from synchelp import new_plot, new_site, square
+from synchelp import client_for, enrolled, new_plot, new_site, square
 
-from conftest import client_for, enrolled
 from pemdesk import model
 
 pytestmark = pytest.mark.ui
