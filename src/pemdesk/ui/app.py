@@ -34,11 +34,19 @@ def make_app(argv: list[str] | None = None) -> QApplication:
     return app
 
 
-def run(data_dir: Path, demo: bool = False, lang: str | None = None) -> int:
+def run(
+    data_dir: Path,
+    demo: bool = False,
+    lang: str | None = None,
+    settings_may_choose_dir: bool = False,
+) -> int:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     app = make_app()
+    if settings_may_choose_dir:
+        chosen = settings().value("data_dir", "")
+        data_dir = Path(str(chosen)) if chosen else data_dir
     chosen = lang or str(settings().value("language", i18n.DEFAULT_LANGUAGE))
     i18n.set_language(chosen if chosen in i18n.LANGUAGES else i18n.DEFAULT_LANGUAGE)
     from pemdesk.ui.errors import install_excepthooks
