@@ -208,10 +208,10 @@ def render_area(
                     _("Due, ha"),
                     _("Met, ha"),
                     _("Visits (finished)"),
-                    _("Open findings"),
+                    _("Not resolved"),
                 ],
                 site_rows,
-                [30, 19, 17, 19, 19, 17, 13, 19, 15, 14],
+                [25, 17, 16, 17, 17, 16, 13, 18, 15, 24],
                 st=st,
                 compact=True,
             )
@@ -230,7 +230,7 @@ def render_area(
                         _("Due, ha"),
                         _("Met, ha"),
                         _("Visits"),
-                        _("Open findings"),
+                        _("Not resolved"),
                     ],
                     [
                         [
@@ -244,8 +244,9 @@ def render_area(
                         ]
                         for soum, group in sorted(by_soum.items())
                     ],
-                    [40, 18, 24, 24, 24, 20, 28],
+                    [40, 20, 24, 24, 24, 20, 28],
                     st=st,
+                    compact=True,
                 )
             )
     else:
