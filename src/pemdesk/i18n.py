@@ -40,7 +40,7 @@ def _catalogue(lang: str) -> dict[str, str]:
     folder = resource_path("locale", lang, "LC_MESSAGES")
     if not folder.is_dir():
         return {}
-    import polib
+    import polib  # type: ignore[import-untyped]
 
     merged: dict[str, str] = {}
     for path in sorted(folder.glob("*.po")):  # one file per area of the program

@@ -6,7 +6,6 @@ import dataclasses
 import json
 from collections.abc import Callable
 from enum import Enum
-from functools import cache
 from typing import Any, TypeVar, get_type_hints
 
 from pemdesk import model
@@ -36,9 +35,15 @@ def table_of(record_type: type) -> str:
     return TABLE_OF[record_type]
 
 
-@cache
+_COLUMN_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
 def _column_fields(record_type: type) -> tuple[str, ...]:
-    return tuple(f.name for f in dataclasses.fields(record_type) if f.name not in LINK_FIELDS)
+    names = _COLUMN_FIELDS.get(record_type)
+    if names is None:
+        names = tuple(f.name for f in dataclasses.fields(record_type) if f.name not in LINK_FIELDS)
+        _COLUMN_FIELDS[record_type] = names
+    return names
 
 
 def to_row(record: Any) -> dict[str, Any]:
@@ -57,12 +62,18 @@ def to_row(record: Any) -> dict[str, Any]:
     return row
 
 
-@cache
-def _converters(record_type: type) -> tuple[tuple[str, Callable[[Any], Any] | None], ...]:
+Converters = tuple[tuple[str, Callable[[Any], Any] | None], ...]
+_CONVERTERS: dict[type, Converters] = {}
+
+
+def _converters(record_type: type) -> Converters:
     """Per field: how to turn a column value into the field's type (None: as it is).
 
     Worked out once per type: resolving type hints per row made listing pages slow.
     """
+    cached = _CONVERTERS.get(record_type)
+    if cached is not None:
+        return cached
     hints = get_type_hints(record_type)
     result = []
     for f in dataclasses.fields(record_type):
@@ -79,7 +90,8 @@ def _converters(record_type: type) -> tuple[tuple[str, Callable[[Any], Any] | No
                     converter = bool
                     break
         result.append((f.name, converter))
-    return tuple(result)
+    _CONVERTERS[record_type] = tuple(result)
+    return _CONVERTERS[record_type]
 
 
 def from_row(record_type: type[T], row: dict[str, Any]) -> T:

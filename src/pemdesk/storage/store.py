@@ -225,7 +225,7 @@ class Store:
     def delete(self, record_type: type, record_id: str) -> None:
         """Soft delete: the row stays as a tombstone so the deletion can sync."""
         with self.atomic():
-            record = self.get(record_type, record_id)
+            record: Any = self.get(record_type, record_id)
             if isinstance(record, _VISIT_CHILDREN):
                 self._check_visit_editable(record.visit_id)
             if isinstance(record, model.Visit):
