@@ -402,6 +402,24 @@ def test_main_window_map_tab_visit_editor_pick_and_import(
     assert corners.check() and "га" in corners.result.text()
     corners.text.setPlainText("nonsense")
     assert not corners.check()
+    # draw a new plot on the main window's map and save it through the database worker
+    w.tabs.setCurrentWidget(mw)
+    mw.zoom_to_site(site_id)
+    mw.start_drawing(site_id)
+    cw, ch = mw.canvas.width(), mw.canvas.height()
+    for fx, fy in ((0.3, 0.3), (0.6, 0.3), (0.6, 0.6), (0.3, 0.6)):
+        _click(mw.canvas, QPointF(cw * fx, ch * fy))
+    assert mw.canvas.finish_sketch()
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("Туршилтын талбай", True))
+    with qtbot.waitSignal(mw.plot_saved, timeout=TIMEOUT) as saved:
+        mw.save_plot()
+    with Store.open(demo_dir) as s:
+        plot = s.get(model.Plot, saved.args[0])
+    assert plot.name == "Туршилтын талбай" and plot.site_id == site_id
+    from pemdesk.geo.area import geodesic_area_ha
+
+    assert plot.area_ha > 0
+    assert plot.area_ha == pytest.approx(geodesic_area_ha(plot.geometry), abs=1e-4)
     # a language switch retranslates the map
     w.set_language("en")
     assert mw.act_draw.text() == "Draw plot"

@@ -561,7 +561,7 @@ class MapCanvas(QWidget):
         for name in ("plots", "site_boundaries", "tracks"):
             lay = self.model.layers.get(name)
             if lay is not None and vis.get(name):
-                i = lay.pick(x, y, tol if name == "tracks" else 0.0)
+                i = lay.pick(x, y, tol if name != "site_boundaries" else 0.0)
                 if i is not None:
                     return name, lay.ids[i]
         return None

@@ -15,10 +15,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import (
     QAction,
     QActionGroup,
-    QColor,
-    QIcon,
     QKeySequence,
-    QPixmap,
     QUndoCommand,
     QUndoStack,
 )
@@ -590,6 +587,15 @@ class MapWidget(QWidget):
             self._push_edit(before, proposal, "repair")
             edit = proposal
         plot = self.editing_plot
+        if plot.geometry is None and self.ops is not None:  # a new plot: give it a name
+            from PySide6.QtWidgets import QInputDialog
+
+            name, ok = QInputDialog.getText(
+                self, _("Save plot"), _("Name of the plot"), text=plot.name
+            )
+            if not ok:
+                return
+            plot.name = name.strip() or plot.name
         plot.geometry = edit.to_geojson()
         if self.ops is None:
             self.plot_saved.emit(plot.id)
@@ -653,9 +659,3 @@ class MapWidget(QWidget):
 
         dialog = CornersDialog(self.ops, self, site_id=self._guess_site(), sites=self._sites)
         dialog.exec()
-
-
-def stage_icon(stage: m.PlotStage) -> QIcon:
-    pix = QPixmap(12, 12)
-    pix.fill(QColor(symbology.PLOT_STAGE_COLOURS[stage]))
-    return QIcon(pix)
