@@ -525,7 +525,7 @@ class MapCanvas(QWidget):
         self._halo_text(
             painter, QPointF(ax - 5, ay + 36), "N" if i18n.get_language() == "en" else "Х"
         )
-        attribution = "© OpenStreetMap contributors, geoBoundaries (ODbL)"
+        attribution = "© OpenStreetMap contributors, via geoBoundaries (wmgeolab), ODbL 1.0"
         bm = self.layer_painter.basemap
         if bm is not None and bm.attribution:
             attribution = f"{bm.attribution} · {attribution}"
