@@ -414,7 +414,7 @@ def _photo_grid(
     caption_h = 13 * MM
     box_w = col_w - 6 * MM
     box_h = (228 * MM) / rows_per_page - caption_h - 4 * MM
-    cells = []
+    cells: list[Any] = []
     images = photo_flowables(
         [data.photo_files.get(p.id) for p in data.detail.photos],
         box_w,
