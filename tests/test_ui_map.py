@@ -427,3 +427,51 @@ def test_main_window_map_tab_visit_editor_pick_and_import(
     w.set_language("mn")
     assert mw.act_draw.text() == "Талбай зурах"
     w.close()
+
+
+def test_plot_from_a_gps_track(qtbot, base_model) -> None:
+    from pemdesk.storage.geo import MapData
+    from pemdesk.ui.map.widget import MapWidget
+
+    w = MapWidget(None, model=base_model)
+    qtbot.addWidget(w)
+    w.resize(800, 600)
+    ring = [[105.0, 45.0], [105.004, 45.0], [105.004, 45.003], [105.0, 45.003], [105.0, 45.0]]
+    data = MapData(
+        sites=[
+            {
+                "id": "s1",
+                "name_mn": "Т",
+                "name_en": "",
+                "kind": "mine",
+                "aimag_code": "",
+                "soum_code": "",
+                "licence_no": "",
+                "lon": 105.002,
+                "lat": 45.001,
+                "boundary": None,
+            }
+        ],
+        tracks=[
+            {
+                "id": "t1",
+                "name": "Хил алхсан",
+                "site_id": "s1",
+                "visit_id": None,
+                "geometry": {"type": "LineString", "coordinates": ring},
+                "started_at": None,
+            }
+        ],
+    )
+    w.set_model(base_model.with_records(data), data)
+    w.canvas.selection = ("tracks", "t1")
+    w.plot_from_selected_track()
+    assert w.editing_plot is not None and w.editing_plot.site_id == "s1"
+    assert w.editing_plot.name == "Хил алхсан"
+    assert len(w.canvas.edit.parts) == 1 and len(w.canvas.edit.parts[0][0]) == 4
+    from pemdesk.geo.area import geodesic_area_ha
+
+    assert w.canvas.edit.area_ha() == pytest.approx(
+        geodesic_area_ha({"type": "Polygon", "coordinates": [ring]})
+    )
+    assert w.undo.count() == 1
