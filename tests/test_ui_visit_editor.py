@@ -303,3 +303,32 @@ def test_plugins_and_tabs_extension_points(qtbot, demo_dir, monkeypatch) -> None
     assert w.tabs.tabText(1) == "Map" and editor.tabs.tabText(5) == "Photos"
     editor.close()
     w.close()
+
+
+def test_values_are_checked_at_every_keystroke(qtbot, demo_dir) -> None:
+    from PySide6.QtWidgets import QLineEdit
+
+    from pemdesk.ui.main_window import MainWindow
+
+    w = MainWindow(demo_dir)
+    qtbot.addWidget(w)
+    qtbot.waitUntil(lambda: w.loaded, timeout=TIMEOUT)
+    w.select_site(w._site_rows[0].site.id)
+    qtbot.waitUntil(lambda: w.visits_model.rowCount() > 0, timeout=TIMEOUT)
+    draft = next(
+        w.visits_model.visit(i)
+        for i in range(w.visits_model.rowCount())
+        if w.visits_model.visit(i).status == model.VisitStatus.DRAFT
+    )
+    editor = w.open_visit(draft.id)
+    qtbot.waitUntil(lambda: editor.detail is not None, timeout=TIMEOUT)
+    row = editor.add_observation_row("water.ph")
+    editor.observations.editItem(editor.observations.item(row, 1))
+    line = editor.observations.findChild(QLineEdit)
+    assert line is not None
+    type_text(line, "19")  # outside 0-14: flagged before the cell is even committed
+    assert line.text() == "19"
+    assert "0–14" in editor.observations.item(row, 5).toolTip()
+    assert editor.observations.item(row, 1).text() == ""  # nothing committed yet
+    editor.close()
+    w.close()

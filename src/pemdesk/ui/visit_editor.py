@@ -41,6 +41,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPlainTextEdit,
     QPushButton,
+    QStyledItemDelegate,
     QTableWidget,
     QTableWidgetItem,
     QTabWidget,
@@ -109,6 +110,21 @@ def _catalogue() -> Any:
     from pemdesk.catalogue import Catalogue
 
     return Catalogue.load()
+
+
+class _LiveValueDelegate(QStyledItemDelegate):
+    """The value cell's editor checks the value at every keystroke, before it is committed."""
+
+    def __init__(self, editor: VisitEditor) -> None:
+        super().__init__(editor.observations)
+        self._editor = editor
+
+    def createEditor(self, parent: QWidget, option: Any, index: Any) -> QWidget:  # noqa: N802
+        widget = super().createEditor(parent, option, index)
+        if isinstance(widget, QLineEdit):
+            row = index.row()
+            widget.textEdited.connect(lambda text: self._editor._check_observation(row, text))
+        return widget
 
 
 class _EnterAddsRow(QObject):
@@ -391,6 +407,7 @@ class VisitEditor(QMainWindow):
         self.observations.setColumnWidth(3, 140)
         self.observations.setColumnWidth(4, 140)
         self.observations.itemChanged.connect(self._observation_item_changed)
+        self.observations.setItemDelegateForColumn(1, _LiveValueDelegate(self))
         self.observations.installEventFilter(
             _EnterAddsRow(self.observations, self.add_observation_row)
         )
@@ -958,11 +975,12 @@ class VisitEditor(QMainWindow):
             self._check_observation(item.row())
         self._changed()
 
-    def observation_check(self, row: int) -> tuple[str, str]:
-        """("ok" | "over" | "invalid" | "empty", message) for an observation row."""
+    def observation_check(self, row: int, typed: str | None = None) -> tuple[str, str]:
+        """("ok" | "over" | "invalid" | "empty", message) for an observation row (or for the
+        text being typed into its value cell)."""
         combo = self.observations.cellWidget(row, 0)
         code = combo.currentData() if isinstance(combo, QComboBox) else None
-        value = self._cell(self.observations, row, 1)
+        value = self._cell(self.observations, row, 1) if typed is None else typed
         if not code:
             return "empty", _("Choose an indicator.") if value.strip() else ""
         catalogue = _catalogue()
@@ -983,7 +1001,7 @@ class VisitEditor(QMainWindow):
             return "over", _("Over the limit: {limits}").format(limits=limits)
         return "ok", _("Within limits") if indicator.limits else _("OK")
 
-    def _check_observation(self, row: int) -> None:
+    def _check_observation(self, row: int, typed: str | None = None) -> None:
         table = self.observations
         check = table.item(row, 5)
         value_item = table.item(row, 1)
@@ -996,7 +1014,7 @@ class VisitEditor(QMainWindow):
             code = combo.currentData() if isinstance(combo, QComboBox) else None
             unit = _catalogue().get(code).unit if code else ""
             table.item(row, 2).setText("" if unit == "count" else unit)
-            state, message = self.observation_check(row)
+            state, message = self.observation_check(row, typed)
             check.setText(message.split("; ")[0] + (" …" if "; " in message else ""))
             check.setToolTip(message)
             if state in ("invalid", "over") and not self._populating_rows:
@@ -1006,11 +1024,13 @@ class VisitEditor(QMainWindow):
                 )
             elif not self._populating_rows:
                 self.obs_message.setText("")
-            value_item.setToolTip(message)
+            if typed is None:  # touching the cell being edited would reset its editor
+                value_item.setToolTip(message)
             colour = {"ok": OK_COLOUR, "over": OVER_COLOUR, "invalid": BAD_COLOUR}.get(state)
             brush = QBrush(colour) if colour is not None else QBrush()
             check.setBackground(brush)
-            value_item.setBackground(brush)
+            if typed is None:
+                value_item.setBackground(brush)
         finally:
             self._populating = was
 
