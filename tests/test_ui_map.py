@@ -403,7 +403,10 @@ def test_main_window_map_tab_visit_editor_pick_and_import(
     corners.text.setPlainText("nonsense")
     assert not corners.check()
     # draw a new plot on the main window's map and save it through the database worker
-    w.tabs.setCurrentWidget(mw)
+    w.tabs.setCurrentWidget(mw)  # shown again: the map reloads what changed meanwhile
+    qtbot.waitUntil(
+        lambda: any(p["name"] == "Шинэ овоолго" for p in mw._plot_info.values()), timeout=TIMEOUT
+    )
     mw.zoom_to_site(site_id)
     mw.start_drawing(site_id)
     cw, ch = mw.canvas.width(), mw.canvas.height()

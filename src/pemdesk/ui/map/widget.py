@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import (
     QAction,
     QActionGroup,
@@ -170,7 +170,14 @@ class MapWidget(QWidget):
         self.canvas.sketch_changed.connect(self._update_edit_status)
         self.canvas.sketch_finished.connect(lambda: self._set_tool("edit"))
         if ops is not None:
-            ops.changed.connect(self.reload)
+            # every write announces a change (visit autosave too): reload a moment later, only
+            # when shown, and keep the map as it is when its rows did not change
+            self._reload_timer = QTimer(self)
+            self._reload_timer.setSingleShot(True)
+            self._reload_timer.setInterval(600)
+            self._reload_timer.timeout.connect(self.reload)
+            self._dirty = False
+            ops.changed.connect(self._schedule_reload)
             self.reload()
 
     # --- actions ------------------------------------------------------------------------------
@@ -271,26 +278,44 @@ class MapWidget(QWidget):
             self.undo.undo()
 
     # --- data -----------------------------------------------------------------------------
+    def _schedule_reload(self) -> None:
+        from shiboken6 import isValid
+
+        if not isValid(self):
+            return
+        self._dirty = True
+        if self.isVisible():
+            self._reload_timer.start()
+
+    def showEvent(self, event: Any) -> None:  # noqa: N802
+        super().showEvent(event)
+        if self.ops is not None and self._dirty:
+            self._reload_timer.start()
+
     def reload(self) -> None:
         from shiboken6 import isValid
 
         if self.ops is None or not isValid(self):
             return
+        self._dirty = False
         base = self.canvas.model
+        previous = self._data
 
-        def load(store: Any) -> tuple[MapModel, Any]:
+        def load(store: Any) -> tuple[MapModel, Any] | None:
             from pemdesk.storage.geo import map_data
 
             data = map_data(store)
+            if previous is not None and data == previous:
+                return None  # nothing on the map changed
             return base.with_records(data), data
 
         self.ops.run(load, self._loaded)
 
-    def _loaded(self, result: tuple[MapModel, Any]) -> None:
+    def _loaded(self, result: tuple[MapModel, Any] | None) -> None:
         from shiboken6 import isValid
 
-        if not isValid(self) or not isValid(self.canvas):  # closed while the data was loading
-            return
+        if result is None or not isValid(self) or not isValid(self.canvas):
+            return  # unchanged, or closed while the data was loading
         new_model, data = result
         self.set_model(new_model, data)
 
