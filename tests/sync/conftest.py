@@ -9,18 +9,16 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
-import socket
 import subprocess
-import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
+from synchelp import LiveServer
 
 PG_BASE = os.environ.get("PEMDESK_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 _pg_state: dict[str, Any] = {}
@@ -89,74 +87,18 @@ def backend(request: pytest.FixtureRequest) -> str | None:
     return None
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class LiveServer:
-    """``pemdesk-server`` in a subprocess; restartable on the same port and data."""
-
-    def __init__(self, data_dir: Path, database_url: str | None) -> None:
-        self.data_dir = data_dir
-        self.database_url = database_url
-        self.port = free_port()
-        self.proc: subprocess.Popen[bytes] | None = None
-        self._store: Any = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self) -> None:
-        cmd = [sys.executable, "-m", "pemdesk.sync.server.cli", "--data-dir", str(self.data_dir),
-               "--port", str(self.port)]
-        if self.database_url:
-            cmd += ["--database-url", self.database_url]
-        self.log = open(self.data_dir.parent / f"server-{self.port}.log", "ab")  # noqa: SIM115
-        self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"server exited {self.proc.returncode}: {self.read_log()}")
-            try:
-                if httpx.get(f"{self.url}/v1/info", timeout=1).status_code == 200:
-                    return
-            except httpx.TransportError:
-                time.sleep(0.05)
-        raise RuntimeError(f"server did not start: {self.read_log()}")
-
-    def read_log(self) -> str:
-        path = self.data_dir.parent / f"server-{self.port}.log"
-        return path.read_text(errors="replace")[-3000:] if path.exists() else ""
-
-    def kill(self, sig: int = signal.SIGKILL) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(sig)
-            self.proc.wait(timeout=20)
-        self.proc = None
-
-    def restart(self) -> None:
-        self.kill(signal.SIGKILL)
-        self.start()
-
-    @property
-    def store(self) -> Any:
-        """The server's store opened in this process (admin and inspection)."""
-        if self._store is None:
-            from pemdesk.sync.server.store import ServerStore
-
-            self._store = ServerStore.open(self.data_dir, self.database_url)
-        return self._store
-
-    def code(self, monitor: str, role: str | None = None) -> str:
-        return str(self.store.issue_code(monitor, role))
-
-    def stop(self) -> None:
-        self.kill(signal.SIGTERM)
-        if self._store is not None:
-            self._store.close()
+@pytest.fixture
+def fast_tmp(tmp_path: Path) -> Iterator[Path]:
+    """A folder in RAM when there is one (/dev/shm): fsync-heavy loops run 10× faster."""
+    shm = Path("/dev/shm")
+    if not (shm.is_dir() and os.access(shm, os.W_OK)):
+        yield tmp_path
+        return
+    folder = Path(tempfile.mkdtemp(prefix="pemsync-", dir=shm))
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture
@@ -168,21 +110,3 @@ def live_server(backend: str | None, tmp_path: Path) -> Iterator[LiveServer]:
     server.stop()
 
 
-def enrolled(server: LiveServer, folder: Path, monitor: str, role: str | None = None,
-             url: str | None = None) -> Any:
-    """A laptop data folder enrolled with the server (as ``monitor``); returns its Store."""
-    from pemdesk.storage import Store
-    from pemdesk.sync.client import enroll
-
-    store = Store.open(folder)
-    enroll(store, url or server.url, server.code(monitor, role), name=folder.name)
-    return store
-
-
-def client_for(store: Any, url: str | None = None, **kw: Any) -> Any:
-    from pemdesk.sync.client import SyncClient
-
-    kw.setdefault("backoff_s", 0.01)
-    kw.setdefault("retries", 4)
-    kw.setdefault("stall_s", 10)
-    return SyncClient.for_store(store, url=url, **kw)

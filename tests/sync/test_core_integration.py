@@ -12,7 +12,10 @@ from typing import Any
 
 import pytest
 from synchelp import (
+    LiveServer,
+    client_for,
     dumps,
+    enrolled,
     new_finding,
     new_person,
     new_plot,
@@ -22,7 +25,6 @@ from synchelp import (
     square,
 )
 
-from conftest import LiveServer, client_for, enrolled
 from pemdesk import model
 from pemdesk.cli import main as cli_main
 from pemdesk.errors import Offline

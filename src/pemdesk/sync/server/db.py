@@ -117,19 +117,31 @@ class Database:
                     conn.close()
 
     @contextlib.contextmanager
-    def transaction(self) -> Iterator[Any]:
-        """A write transaction: SQLite ``BEGIN IMMEDIATE`` (one writer), PG read committed."""
+    def transaction(self, durable: bool = True) -> Iterator[Any]:
+        """A write transaction: SQLite ``BEGIN IMMEDIATE`` (one writer), PG read committed.
+
+        ``durable=False`` for bookkeeping that may be lost on power failure (last seen times):
+        no fsync wait on commit.
+        """
         with self.connection() as conn:
             if self.is_pg:
+                if not durable:
+                    conn.execute("SET LOCAL synchronous_commit = off")
                 yield conn  # connection() already began it and commits on success
                 return
-            conn.execute("BEGIN IMMEDIATE")
+            if not durable:
+                conn.execute("PRAGMA synchronous=NORMAL")
             try:
-                yield conn
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield conn
+                except BaseException:
+                    conn.execute("ROLLBACK")
+                    raise
+                conn.execute("COMMIT")
+            finally:
+                if not durable:
+                    conn.execute("PRAGMA synchronous=FULL")
 
     @contextlib.contextmanager
     def snapshot(self) -> Iterator[Any]:

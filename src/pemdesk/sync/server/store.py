@@ -234,7 +234,7 @@ class ServerStore:
 
     # --- hello -------------------------------------------------------------------------------
     def hello(self, device: Device, app_version: str = "") -> dict[str, Any]:
-        with self.db.transaction() as conn:
+        with self.db.transaction(durable=False) as conn:
             self.db.execute(conn, "UPDATE device SET last_seen_at = ?, app_version = ? WHERE device_id = ?",
                             [utc_now(), app_version[:40], device.device_id])
             latest = self.db.one(conn, "SELECT value FROM counter WHERE name = 'seq'")
@@ -286,7 +286,7 @@ class ServerStore:
                     [device_id, dups[0]["device_seq"], dups[-1]["device_seq"]])}
                 for op in dups:
                     stored = prior.get(op["device_seq"])
-                    if stored is None or stored[0] != op["op_id"]:
+                    if stored is None or stored[0].split("/")[0] != op["op_id"]:
                         raise ProtocolError(
                             ErrorCode.DEVICE_SEQ_REUSED,
                             "this device number was already used by other changes: the data "
@@ -560,13 +560,35 @@ class _Applier:
                         "owner": r[5], "data": json.loads(r[6]), "meta": json.loads(r[7]),
                         "hlc": r[8], "conflict": int(r[9]), "new": False}
 
+    def _seen_elsewhere(self, ops: list[Op]) -> dict[str, dict[str, Any]]:
+        """Ops already applied under another device (a clone enrolled anew, a replayed bundle)."""
+        seen: dict[str, dict[str, Any]] = {}
+        ids = [o["op_id"] for o in ops]
+        for i in range(0, len(ids), 500):
+            chunk = ids[i:i + 500]
+            marks = ",".join("?" for _ in chunk)
+            for op_id, result in self.db.query(
+                    self.conn, f"SELECT op_id, result FROM applied_op WHERE op_id IN ({marks})", chunk):
+                seen[op_id] = json.loads(result)
+        return seen
+
     def apply(self, ops: list[Op]) -> list[dict[str, Any]]:
         self._prefetch(ops)
-        results = [self._apply_one(upcast(op)) for op in ops]
+        elsewhere = self._seen_elsewhere(ops)
+        results = []
+        for op in ops:
+            if op["op_id"] in elsewhere:
+                # The same op (same op_id) is never applied twice, whichever device brings it.
+                prior = elsewhere[op["op_id"]]
+                results.append({**prior, "device_seq": op["device_seq"], "duplicate": True,
+                                "_key": f"{op['op_id']}/{self.device_id}/{op['device_seq']}"})
+            else:
+                results.append(self._apply_one(upcast(op)))
         now = utc_now()
         self.db.executemany(self.conn, "INSERT INTO applied_op VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                            [[self.device_id, r["device_seq"], r["op_id"], r.get("server_seq"),
-                              r["status"], _json(r), now, self.via] for r in results])
+                            [[self.device_id, r["device_seq"], r.pop("_key", r["op_id"]),
+                              r.get("server_seq"), r["status"], _json(r), now, self.via]
+                             for r in results])
         rows = []
         for key in sorted(self.dirty, key=lambda k: self.records[k]["server_seq"]):  # type: ignore[index]
             rec = self.records[key]
