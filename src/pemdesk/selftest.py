@@ -14,6 +14,7 @@ The core steps import no Qt; the Qt steps live in ``pemdesk.ui.selftest``.
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import sys
@@ -188,6 +189,23 @@ class CoreChecks:
         self.sealed_visit_id = visit.id
         return f"sealed {str(finished.seal_digest)[:16]}…, tampering detected"
 
+    def photos(self) -> str:
+        """HEIC (phones) and JPEG decode into a thumbnail, as the photo import does."""
+        from PIL import Image
+
+        from pemdesk.photos.files import register_heif, render
+        from pemdesk.resources import resource_path
+
+        register_heif()
+        sample = resource_path("selftest", "sample.heic")
+        with Image.open(sample) as image:
+            check(image.size == (96, 64), f"HEIC decoded to {image.size}")
+            thumb = render(image, 48, 1)
+        with Image.open(io.BytesIO(thumb)) as jpeg:
+            jpeg.load()
+            check(jpeg.format == "JPEG" and max(jpeg.size) == 48, "thumbnail not a 48 px JPEG")
+        return f"HEIC 96x64 -> JPEG thumbnail {len(thumb)} bytes"
+
     def pdf(self) -> str:
         from reportlab.pdfgen import canvas
 
@@ -261,6 +279,7 @@ def run(
         if runner.step("database", core.database):
             runner.step("demo data", core.demo)
             runner.step("seal+verify", core.seal)
+        runner.step("photos", core.photos)
         runner.step("pdf cyrillic", core.pdf)
         if core.sealed_visit_id:
             runner.step("visit report", core.report)
