@@ -20,8 +20,9 @@ from pemdesk.sync.server.store import ServerStore
 
 
 @pytest.fixture
-def server(tmp_path: Path):
-    s = ServerStore.open(tmp_path / "server")
+def server(tmp_path: Path, backend: str | None):
+    """The server store in-process, on SQLite and on PostgreSQL (``backend`` from conftest)."""
+    s = ServerStore.open(tmp_path / "server", backend)
     yield s
     s.close()
 

@@ -22,8 +22,9 @@ HLC = "2026-06-01T02:00:00.000Z"
 
 
 @pytest.fixture
-def server(tmp_path: Path):
-    s = ServerStore.open(tmp_path / "server")
+def server(tmp_path: Path, backend: str | None):
+    """The server store in-process, on SQLite and on PostgreSQL (``backend`` from conftest)."""
+    s = ServerStore.open(tmp_path / "server", backend)
     yield s
     s.close()
 

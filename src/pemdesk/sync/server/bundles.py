@@ -93,7 +93,6 @@ def import_push_bundle(
 ) -> ServerImport:
     """Verify and apply a push bundle; write the ack bundle (and a pull bundle) to ``out_dir``."""
     path = Path(path)
-    _ensure_schema(server)
     manifest, _bytes, _sig = fmt.read_manifest(path, limits)
     if manifest["kind"] != "push":
         raise _refuse(
@@ -163,6 +162,7 @@ def _apply(
     with_pull: bool,
 ) -> ServerImport:
     bundle_id = str(opened.manifest["bundle_id"])
+    _ensure_schema(server)
     with server.db.connection() as conn:
         seen = server.db.one(conn, "SELECT 1 FROM bundle_import WHERE bundle_id = ?", [bundle_id])
     results: list[dict[str, Any]] = []
