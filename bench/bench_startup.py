@@ -47,6 +47,9 @@ if sys.argv[3:] == ["core"]:
     main_window.PLUGINS = []  # the desktop alone, without the map/sync/... plug-ins
 app = make_app()
 w = MainWindow(Path(sys.argv[2])); w.show()
+def shown():
+    print("SHOWN", time.time() - t0, flush=True)
+QTimer.singleShot(0, shown)  # the event loop runs: the window answers input from here on
 def poll():
     if w.loaded and w.tree_model.rowCount():
         timer.stop()
@@ -95,16 +98,22 @@ def build_store(folder: Path, n_visits: int, per_site: int = 1000) -> list[str]:
     return [s.id for s in sites]
 
 
-def launch(script: str, *args: str, env: dict[str, str]) -> float:
+def launch(script: str, *args: str, env: dict[str, str]) -> dict[str, float]:
+    """Seconds from launching python to each mark the child prints (SHOWN, READY)."""
     t0 = time.time()
     out = subprocess.run(
         [sys.executable, "-c", script, repr(t0), *args],
         capture_output=True, text=True, env=env, timeout=120, check=False,
     )  # fmt: skip
+    marks = {}
     for line in out.stdout.splitlines():
-        if line.startswith("READY"):
-            return float(line.split()[1])
-    raise RuntimeError(f"child failed: {out.stderr[-2000:]}")
+        if line.startswith(("SHOWN", "READY")):
+            name, value = line.split()
+            marks[name] = float(value)
+    if "READY" not in marks:
+        raise RuntimeError(f"child failed: {out.stderr[-2000:]}")
+    marks.setdefault("SHOWN", marks["READY"])
+    return marks
 
 
 def bench_open_site(folder: Path, site_ids: list[str], runs: int = 20) -> list[float]:
@@ -147,23 +156,32 @@ def main() -> None:
         site_ids = build_store(data, args.visits)
         launch(BARE, env=env)  # warm the OS file cache for both
         launch(PEMDESK, str(data), env=env)
-        bare, ours, core = [], [], []
+        runs: dict[str, list[dict[str, float]]] = {"bare": [], "full": [], "core": []}
         for _ in range(args.runs):
-            bare.append(launch(BARE, env=env))
-            ours.append(launch(PEMDESK, str(data), env=env))
-            core.append(launch(PEMDESK, str(data), "core", env=env))
-        b, o, c = statistics.median(bare), statistics.median(ours), statistics.median(core)
-        print(f"bare PySide6 main window: launch → interactive {b:.3f} s (median of {args.runs})")
+            runs["bare"].append(launch(BARE, env=env))
+            runs["full"].append(launch(PEMDESK, str(data), env=env))
+            runs["core"].append(launch(PEMDESK, str(data), "core", env=env))
+
+        def med(kind: str, mark: str) -> float:
+            return statistics.median(r[mark] for r in runs[kind])
+
+        b = med("bare", "READY")
+        shown, ready = med("full", "SHOWN"), med("full", "READY")
+        print(f"bare PySide6 main window: launch → shown and answering input {b:.3f} s")
         print(
-            f"pemdesk main window ({args.visits:,} visits): launch → interactive {o:.3f} s "
-            f"(median of {args.runs}); target ≤ 1.5 s: {'OK' if o <= 1.5 else 'MISSED'}"
+            f"pemdesk ({args.visits:,} visits), launch → main window shown and answering input: "
+            f"{shown:.3f} s = {shown / b:.2f}× bare (targets ≤ 1.5 s: "
+            f"{'OK' if shown <= 1.5 else 'MISSED'}, ≤ 2×: {'OK' if shown / b <= 2 else 'MISSED'})"
         )
         print(
-            f"ratio pemdesk / bare: {o / b:.2f}×; target ≤ 2×: {'OK' if o / b <= 2 else 'MISSED'}"
+            f"pemdesk, launch → site tree filled from the store: {ready:.3f} s = {ready / b:.2f}× "
+            f"bare (≤ 1.5 s: {'OK' if ready <= 1.5 else 'MISSED'}, ≤ 2×: "
+            f"{'OK' if ready / b <= 2 else 'MISSED'})"
         )
+        cs, cr = med("core", "SHOWN"), med("core", "READY")
         print(
-            f"  of which without the plug-ins (map, sync, …): {c:.3f} s, {c / b:.2f}× bare; "
-            f"the plug-ins' install: {o - c:+.3f} s"
+            f"  without the plug-ins (map, sync, …): shown {cs:.3f} s ({cs / b:.2f}×), "
+            f"tree filled {cr:.3f} s ({cr / b:.2f}×)  — medians of {args.runs} runs each"
         )
         times = bench_open_site(data, site_ids[:4])
         med = statistics.median(times) * 1000
