@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from nacl.signing import SigningKey
 
 from pemdesk import seal
@@ -231,3 +234,49 @@ def test_sealed_visit_gets_a_countersigned_receipt(server: ServerStore, tmp_path
     assert carried[-1]["status"] == receipts.VERIFIED
     assert receipts.verify_receipt(carried[-1], server.public_key_hex)
     assert server.blob_info(sha) is not None
+
+
+@settings(max_examples=30, deadline=None, derandomize=True)
+@given(
+    cuts=st.lists(st.integers(1, 4), min_size=1, max_size=5),
+    starts=st.lists(st.integers(0, 100), min_size=5, max_size=5),
+    order=st.lists(st.integers(0, 4), min_size=1, max_size=12),
+)
+def test_bundles_in_any_order_apply_each_op_exactly_once(cuts, starts, order) -> None:
+    """Bundles of overlapping op ranges, imported in any order and any number of times: each op
+    is applied once, never out of order, and importing them all gives the same records."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        server = ServerStore.open(root / "server")
+        try:
+            device_id, key = enrol(server)
+            bundles, hi = [], 0
+            for n, cut in enumerate(cuts):
+                # a bundle is cumulative from some op the laptop believed acknowledged
+                lo = 1 + (starts[n] % (hi + 1))
+                hi += cut
+                path = push_bundle(root / f"{n}.pemsync", server, device_id, key, site_ops(lo, hi))
+                bundles.append((lo, hi, path))
+            for i in order:
+                lo, top, path = bundles[i % len(bundles)]
+                before = state(server)
+                high = server.device(device_id).high_water
+                try:
+                    import_push_bundle(server, path)
+                except BundleError:
+                    assert lo > high + 1  # refused only for a real gap
+                    assert state(server) == before  # and then nothing was applied
+                    continue
+                assert server.device(device_id).high_water == max(high, top)
+            for _round in bundles:  # then everything, until nothing is refused any more
+                for _lo, _hi, path in bundles:
+                    with contextlib.suppress(BundleError):
+                        import_push_bundle(server, path)
+            applied = server.applied_ops()
+            assert [a[1] for a in applied] == list(range(1, hi + 1))
+            assert len({a[2] for a in applied}) == hi
+            assert sorted(server.dump()["site"]) == sorted(f"site-{i}" for i in range(1, hi + 1))
+        finally:
+            server.close()
