@@ -7,6 +7,7 @@ which is what the file association of the Windows installer and the Linux deskto
 
 from __future__ import annotations
 
+import contextlib
 import os
 import platform
 from dataclasses import dataclass
@@ -98,7 +99,9 @@ class AboutDialog(QDialog):
         big.setPointSizeF(big.pointSizeF() * 1.6)
         big.setBold(True)
         title.setFont(big)
-        summary = QLabel(_("Participatory environmental monitoring of mining: records, maps, reports."))
+        summary = QLabel(
+            _("Participatory environmental monitoring of mining: records, maps, reports.")
+        )
         summary.setWordWrap(True)
         self.version_label = QLabel(version_text())
         self.version_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -181,10 +184,8 @@ def show_about(window: Any) -> AboutDialog:
 def install(window: Any) -> None:
     action = getattr(window, "action_about", None)
     if action is not None:
-        try:
+        with contextlib.suppress(RuntimeError, TypeError):  # nothing connected yet
             action.triggered.disconnect()
-        except (RuntimeError, TypeError):  # nothing connected yet
-            pass
         action.triggered.connect(lambda: show_about(window))
     bundle = os.environ.pop("PEMDESK_OPEN_BUNDLE", "")
     if bundle:
