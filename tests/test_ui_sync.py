@@ -167,3 +167,23 @@ def test_main_window_sync_menu_and_column(qtbot, demo_dir: Path) -> None:
     proxy = window.visits.model()
     assert proxy.columnCount() == window.visits_model.columnCount() + 1
     window.shutdown() if hasattr(window, "shutdown") else window.ops.shutdown()
+
+
+def test_open_bundle_from_the_file_association(
+    qtbot, demo_dir: Path, monkeypatch, tmp_path
+) -> None:
+    """``pemdesk --open x.pemsync`` starts the import dialog (here: not enrolled, said calmly)."""
+    from pemdesk.ui.main_window import MainWindow
+
+    bundle = tmp_path / "x.pemsync"
+    bundle.write_bytes(b"not a bundle")
+    monkeypatch.setenv("PEMDESK_OPEN_BUNDLE", str(bundle))
+    window = MainWindow(demo_dir)
+    qtbot.addWidget(window)
+    area = window.sync_area
+    qtbot.waitUntil(lambda: area.dialog is not None, timeout=10_000)
+    qtbot.addWidget(area.dialog)
+    qtbot.waitUntil(lambda: area.dialog.error is not None, timeout=10_000)
+    assert type(area.dialog.error).__name__ == "NotEnrolled"
+    assert area.dialog.message.text()
+    window.ops.shutdown()

@@ -12,10 +12,11 @@ Plugged into the main window by ``install(window)`` (listed in ``main_window.PLU
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, QTimer
 from PySide6.QtWidgets import QFileDialog, QLabel, QWidget
 
 from pemdesk.errors import Offline
@@ -51,6 +52,10 @@ class SyncArea(QObject):
             window.language_changed.connect(lambda _lang: self._show_state())
         self._install_status_column()
         self.refresh()
+        # ``pemdesk --open FILE.pemsync`` (the installers' file association) leaves it here.
+        opened = os.environ.pop("PEMDESK_OPEN_BUNDLE", "")
+        if opened:
+            QTimer.singleShot(0, lambda: self.import_bundle(Path(opened)))
 
     @property
     def data_dir(self) -> Path:
