@@ -187,3 +187,46 @@ def test_open_bundle_from_the_file_association(
     assert type(area.dialog.error).__name__ == "NotEnrolled"
     assert area.dialog.message.text()
     window.ops.shutdown()
+
+
+def test_export_and_import_bundles_from_the_menu(qtbot, tmp_path: Path) -> None:
+    from pemdesk.device_key import load_or_create
+    from pemdesk.gazetteer import Gazetteer
+    from pemdesk.storage import sync_client as sc
+    from pemdesk.sync.client import META_DEVICE, META_SERVER_KEY
+    from pemdesk.sync.server.bundles import import_push_bundle
+    from pemdesk.sync.server.store import ServerStore
+    from pemdesk.ui.main_window import MainWindow
+
+    server = ServerStore.open(tmp_path / "server")
+    data = tmp_path / "laptop"
+    with Store.open(data) as store:
+        reply = server.enroll(server.issue_code("Бат"), load_or_create(data).public_hex)
+        store.set_meta(META_DEVICE, reply["device_id"])
+        store.set_meta(META_SERVER_KEY, reply["server_key"])
+        store.set_meta(sc.META_HIGH_WATER, "0")
+        gaz = Gazetteer.load()
+        aimag = gaz.aimags()[0]
+        site = store.save(model.Site(name_mn="Уурхай", aimag_code=aimag.code,
+                                     soum_code=gaz.soums(aimag.code)[0].code))  # fmt: skip
+    window = MainWindow(data)
+    qtbot.addWidget(window)
+    area = window.sync_area
+    qtbot.waitUntil(lambda: area.action_export.isEnabled(), timeout=10_000)
+    target = tmp_path / "usb" / "out.pemsync"
+    target.parent.mkdir()
+    dialog = area.export_bundle(target)
+    qtbot.addWidget(dialog)
+    with qtbot.waitSignal(dialog.job.finished, timeout=20_000):
+        pass
+    assert dialog.result.ops == 1 and target.exists()
+    report = import_push_bundle(server, target, out_dir=tmp_path / "usb")
+    dialog = area.import_bundle(report.ack_path)
+    qtbot.addWidget(dialog)
+    with qtbot.waitSignal(dialog.job.finished, timeout=20_000):
+        pass
+    assert dialog.result.acked == 1
+    window.ops.shutdown()
+    server.close()
+    with Store.open(data) as store:
+        assert sc.record_sync_status(store, "site", site.id) == "confirmed"
