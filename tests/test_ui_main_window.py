@@ -23,9 +23,11 @@ def test_first_start_offers_the_demo_in_a_separate_folder(qtbot, tmp_path) -> No
     w = MainWindow(real)
     qtbot.addWidget(w)
     qtbot.waitUntil(lambda: getattr(w, "_demo_offer", None) is not None, timeout=TIMEOUT)
+    ops = w.ops  # plug-ins hold on to it: it must stay the same object
     w._demo_offer.button(QMessageBox.StandardButton.Yes).click()
     qtbot.waitUntil(lambda: w.demo and w.loaded and len(w._site_rows) >= 8, timeout=TIMEOUT)
     assert w.data_dir == demo_data_dir()
+    assert w.ops is ops
     assert "[" in w.windowTitle()  # "[жишээ]" / "[demo]"
     with Store.open(real) as store:
         assert store.is_empty(), "demo records never go into the user's own folder"

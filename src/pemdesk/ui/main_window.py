@@ -546,20 +546,18 @@ class MainWindow(QMainWindow):
         )
 
     def switch_data_dir(self, data_dir: Path, demo: bool = False) -> None:
-        """Close the open store and use another data folder (open editors are saved first)."""
+        """Use another data folder. Open editors are saved and closed first; the same ``ops``
+        object stays (plug-ins keep theirs), it just opens the other store, and ``changed`` makes
+        every view reload."""
         for editor in list(self.editors.values()):
             editor.close()
-        self.ops.shutdown()
         self.data_dir, self.demo = data_dir, demo
-        self.ops = Operations(lambda: _open_store(data_dir), parent=self)
-        self.ops.default_failure = lambda exc: show_error(self, exc)
-        self.ops.changed.connect(self.refresh)
-        self.visits_model.set_ops(self.ops)
+        self.ops.reopen(lambda: _open_store(data_dir))
         self._selected_site = None
         self._site_rows = []
         self.visits_model.set_filter(None)
         self.retranslate()
-        self.refresh()
+        self.ops.changed.emit()
 
     def refresh(self) -> None:
         self.ops.run(load_overview, self._got_overview)

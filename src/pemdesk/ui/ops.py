@@ -44,6 +44,14 @@ class _Worker(QObject):
             return
         self.done.emit(token, result)
 
+    @Slot(object)
+    def reopen(self, opener: Callable[[], Store]) -> None:
+        """Close the store; the next operation opens the one ``opener`` gives."""
+        if self.store is not None:
+            self.store.close()
+            self.store = None
+        self._opener = opener
+
     @Slot()
     def close(self) -> None:
         # Runs after every operation queued before it; then the thread's loop ends.
@@ -60,6 +68,7 @@ class Operations(QObject):
 
     _submit = Signal(int, object)
     _close = Signal()
+    _reopen = Signal(object)
     changed = Signal()
     busy_changed = Signal(bool)
 
@@ -71,6 +80,7 @@ class Operations(QObject):
         self._worker.moveToThread(self._thread)
         self._submit.connect(self._worker.execute)
         self._close.connect(self._worker.close)
+        self._reopen.connect(self._worker.reopen)
         self._worker.done.connect(self._on_done)
         self._worker.failed.connect(self._on_failed)
         self._pending: dict[
@@ -104,6 +114,11 @@ class Operations(QObject):
     ) -> int:
         """Like ``run``, and announces ``changed`` after it succeeds."""
         return self.run(operation, on_success, on_failure, writes=True)
+
+    def reopen(self, opener: Callable[[], Store]) -> None:
+        """Switch to another store (another data folder): operations queued before this still
+        run on the old one, every later one on the new one."""
+        self._reopen.emit(opener)
 
     @property
     def busy(self) -> bool:
