@@ -27,6 +27,11 @@ def register_fonts() -> None:
     addMapping(FONT, 1, 0, FONT_BOLD)
     addMapping(FONT, 0, 1, FONT)
     addMapping(FONT, 1, 1, FONT_BOLD)
+    # Images as binary streams: ASCII85 (the default) is done in pure Python and costs more time
+    # than the photos' JPEG work, for a file a quarter larger.
+    from reportlab import rl_config
+
+    rl_config.useA85 = 0
     # Drawings (maps, charts, QR) start from Times-Roman unless told otherwise: never embedded.
     from reportlab.graphics import shapes
 
