@@ -53,7 +53,7 @@ from PySide6.QtWidgets import (
 from pemdesk import i18n, model, visits
 from pemdesk.errors import InvalidInput, PemdeskError
 from pemdesk.i18n import _, format_datetime
-from pemdesk.ids import new_id
+from pemdesk.ids import new_id, utc_now
 from pemdesk.labels import N_, label
 from pemdesk.storage import Store, VisitDetail
 from pemdesk.ui.errors import show_error
@@ -170,6 +170,7 @@ class VisitEditor(QMainWindow):
         self._people: dict[str, model.Person] = {}
         self._populating = False
         self._populating_rows = False
+        self._row_times: dict[str, str] = {}
         self._dirty = False
         self._saving = False
         self._resave = False
@@ -529,6 +530,8 @@ class VisitEditor(QMainWindow):
             if hasattr(widget, "load"):
                 widget.load(detail)
         self.save_state.setText("")
+        if not self.read_only and not self.purpose.text():
+            self.purpose.setFocus()  # a new visit: start typing at once
         self.loaded.emit()
 
     def _raw_from_detail(self, detail: VisitDetail) -> dict[str, Any]:
@@ -737,7 +740,11 @@ class VisitEditor(QMainWindow):
             else:
                 draft.observations.append(
                     model.Observation(
-                        visit_id=self.visit_id, unit=catalogue.get(code).unit, id=obs_id, **fields
+                        visit_id=self.visit_id,
+                        unit=catalogue.get(code).unit,
+                        observed_at=self._row_times.get(obs_id),
+                        id=obs_id,
+                        **fields,
                     )
                 )
         for finding_id, category, description, severity, follow_up, note in raw["findings"]:
@@ -868,7 +875,9 @@ class VisitEditor(QMainWindow):
         if self.read_only:
             return -1
         self._snapshot()
-        row = self._append_observation(new_id(), code, value)
+        obs_id = new_id()
+        self._row_times[obs_id] = utc_now()  # when it was observed (recorded), kept per row
+        row = self._append_observation(obs_id, code, value)
         self.tabs.setCurrentWidget(self.observations_tab)
         self.observations.setCurrentCell(row, 0)
         self.observations.cellWidget(row, 0).setFocus()
