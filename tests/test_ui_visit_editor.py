@@ -332,3 +332,35 @@ def test_values_are_checked_at_every_keystroke(qtbot, demo_dir) -> None:
     assert editor.observations.item(row, 1).text() == ""  # nothing committed yet
     editor.close()
     w.close()
+
+
+def test_text_still_being_typed_in_a_cell_is_autosaved(qtbot, demo_dir) -> None:
+    from PySide6.QtWidgets import QLineEdit
+
+    from pemdesk.ui.main_window import MainWindow
+
+    w = MainWindow(demo_dir)
+    qtbot.addWidget(w)
+    qtbot.waitUntil(lambda: w.loaded, timeout=TIMEOUT)
+    w.select_site(w._site_rows[0].site.id)
+    qtbot.waitUntil(lambda: w.visits_model.rowCount() > 0, timeout=TIMEOUT)
+    draft = next(
+        w.visits_model.visit(i)
+        for i in range(w.visits_model.rowCount())
+        if w.visits_model.visit(i).status == model.VisitStatus.DRAFT
+    )
+    editor = w.open_visit(draft.id)
+    qtbot.waitUntil(lambda: editor.detail is not None, timeout=TIMEOUT)
+    row = editor.add_finding_row()
+    editor.findings.item(row, 0).setText("ус")
+    editor.findings.editItem(editor.findings.item(row, 1))
+    line = editor.findings.findChild(QLineEdit)
+    type_text(line, "Худгийн ус булингартсан")  # Cyrillic as key events; the cell stays open
+
+    def stored() -> list[str]:
+        return read_store(demo_dir, lambda s: [f.description for f in s.findings_of(draft.id)])
+
+    qtbot.waitUntil(lambda: "Худгийн ус булингартсан" in stored(), timeout=TIMEOUT)
+    assert editor.findings.state() == editor.findings.State.EditingState  # still typing
+    editor.close()
+    w.close()

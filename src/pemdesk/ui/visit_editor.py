@@ -112,18 +112,23 @@ def _catalogue() -> Any:
     return Catalogue.load()
 
 
-class _LiveValueDelegate(QStyledItemDelegate):
-    """The value cell's editor checks the value at every keystroke, before it is committed."""
+class _LiveDelegate(QStyledItemDelegate):
+    """A cell being typed into counts at every keystroke, before it is committed: observation
+    values are checked as they are typed, and autosave keeps the text even if the program dies
+    with the cell still open."""
 
-    def __init__(self, editor: VisitEditor) -> None:
-        super().__init__(editor.observations)
-        self._editor = editor
+    def __init__(self, editor: VisitEditor, table: QTableWidget) -> None:
+        super().__init__(table)
+        self._editor, self._table = editor, table
+        self.closeEditor.connect(lambda *_args: editor._typing_done(table))
 
     def createEditor(self, parent: QWidget, option: Any, index: Any) -> QWidget:  # noqa: N802
         widget = super().createEditor(parent, option, index)
         if isinstance(widget, QLineEdit):
-            row = index.row()
-            widget.textEdited.connect(lambda text: self._editor._check_observation(row, text))
+            row, column = index.row(), index.column()
+            widget.textEdited.connect(
+                lambda text: self._editor._typed(self._table, row, column, text)
+            )
         return widget
 
 
@@ -171,6 +176,7 @@ class VisitEditor(QMainWindow):
         self._populating = False
         self._populating_rows = False
         self._row_times: dict[str, str] = {}
+        self._typing: tuple[QTableWidget, int, int, str] | None = None
         self._dirty = False
         self._saving = False
         self._resave = False
@@ -408,7 +414,7 @@ class VisitEditor(QMainWindow):
         self.observations.setColumnWidth(3, 140)
         self.observations.setColumnWidth(4, 140)
         self.observations.itemChanged.connect(self._observation_item_changed)
-        self.observations.setItemDelegateForColumn(1, _LiveValueDelegate(self))
+        self.observations.setItemDelegate(_LiveDelegate(self, self.observations))
         self.observations.installEventFilter(
             _EnterAddsRow(self.observations, self.add_observation_row)
         )
@@ -434,7 +440,8 @@ class VisitEditor(QMainWindow):
         self.findings.setColumnWidth(1, 320)
         self.findings.setColumnWidth(2, 110)
         self.findings.setColumnWidth(3, 120)
-        self.findings.itemChanged.connect(lambda _item: self._changed())
+        self.findings.itemChanged.connect(self._finding_item_changed)
+        self.findings.setItemDelegate(_LiveDelegate(self, self.findings))
         self.findings.installEventFilter(_EnterAddsRow(self.findings, self.add_finding_row))
         layout.addLayout(row)
         layout.addWidget(self.findings, 1)
@@ -638,12 +645,30 @@ class VisitEditor(QMainWindow):
             "findings": findings,
         }
 
-    @staticmethod
-    def _cell(table: QTableWidget, row: int, column: int) -> str:
+    def _cell(self, table: QTableWidget, row: int, column: int) -> str:
+        typing = self._typing
+        if typing is not None and typing[:3] == (table, row, column):
+            return typing[3]  # still being typed: not in the item yet
         item = table.item(row, column)
         return item.text() if item is not None else ""
 
+    def _typed(self, table: QTableWidget, row: int, column: int, text: str) -> None:
+        self._typing = (table, row, column, text)
+        if table is self.observations and column == 1:
+            self._check_observation(row, text)
+        self._changed()
+
+    def _typing_done(self, table: QTableWidget) -> None:
+        if self._typing is not None and self._typing[0] is table:
+            self._typing = None
+            self._changed()  # committed, or reverted with Esc: save what the cell holds now
+
+    def _finding_item_changed(self, _item: QTableWidgetItem) -> None:
+        if not self._populating:
+            self._changed()
+
     def _populate(self, raw: dict[str, Any]) -> None:
+        self._typing = None
         self._populating = True
         try:
             started = QDateTime.fromString(
@@ -957,6 +982,7 @@ class VisitEditor(QMainWindow):
         if not rows:
             return
         self._snapshot()
+        self._typing = None
         for r in rows:
             table.removeRow(r)
         self._changed(snapshot_now=True)
