@@ -22,6 +22,7 @@ from pemdesk.errors import InvalidInput, NotFound
 from pemdesk.ids import utc_now
 from pemdesk.storage.db import DB_FILENAME, connect, storage_error, wrap_storage_errors
 from pemdesk.storage.migrations import SCHEMA_VERSION
+from pemdesk.storage.outbox import capture_creates
 from pemdesk.storage.records import from_row, table_of, to_row
 
 T = TypeVar("T")
@@ -203,10 +204,11 @@ class Store:
         return count
 
     def add_observations(self, observations: Sequence[model.Observation]) -> int:
-        """Bulk insert of new observations (validated), in one transaction."""
+        """Bulk insert of new observations (validated), in one transaction, with their outbox
+        entries written in bulk too."""
         if not observations:
             return 0
-        with self.atomic():
+        with self.capture_suppressed():
             visit_ids = {o.visit_id for o in observations}
             for visit_id in visit_ids:
                 self._check_visit_editable(visit_id)
@@ -220,6 +222,7 @@ class Store:
                 f"VALUES ({', '.join('?' for _ in cols)})"
             )
             self.conn.executemany(sql, [[r[c] for c in cols] for r in rows])
+            capture_creates(self.conn, "observation", rows, SCHEMA_VERSION)
         return len(rows)
 
     def delete(self, record_type: type, record_id: str) -> None:
