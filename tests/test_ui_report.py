@@ -144,3 +144,41 @@ def test_draft_visit_report_marks_the_draft(qtbot, window) -> None:
 
         text = pdfium.PdfDocument(dialog.pdf)[0].get_textpage().get_text_range()
         assert "НООРОГ" in text
+
+
+def test_tree_context_menu_offers_site_and_area_reports(qtbot, window) -> None:
+    from pemdesk.ui.main_window import KIND_ROLE
+
+    model_ = window.tree_model
+    aimag_item = model_.item(0)
+    soum_item = aimag_item.child(0)
+    site_item = soum_item.child(0)
+    assert site_item.data(KIND_ROLE) == "site"
+    actions = window.report_actions
+    kind, aimag, soum = actions.area_of(aimag_item.index())
+    assert kind == "aimag" and aimag and aimag.startswith("MN-") and soum is None
+    kind, aimag2, soum = actions.area_of(soum_item.index())
+    assert kind == "soum" and aimag2 == aimag and soum
+    site_menu = actions.area_menu(site_item.index())
+    assert site_menu is not None and len(site_menu.actions()) == 2
+    aimag_menu = actions.area_menu(aimag_item.index())
+    assert aimag_menu is not None and len(aimag_menu.actions()) == 1
+    aimag_menu.actions()[0].trigger()
+    preview = actions.previews[-1]
+    qtbot.addWidget(preview)
+    assert preview.request.kind == "area" and preview.request.key.startswith(f"{aimag}||")
+    qtbot.waitUntil(lambda: preview.save_button.isEnabled(), timeout=TIMEOUT)
+
+
+def test_public_copy_switch_regenerates(qtbot, window) -> None:
+    site_id = window._site_rows[0].site.id
+    window.select_site(site_id)
+    qtbot.waitUntil(lambda: window.visits_model.rowCount() > 0, timeout=TIMEOUT)
+    dialog = window.report_actions.visit_report(window.visits_model.visit(0).id)
+    qtbot.addWidget(dialog)
+    qtbot.waitUntil(lambda: dialog.save_button.isEnabled(), timeout=TIMEOUT)
+    first = dialog.pdf
+    dialog.public.setChecked(True)
+    qtbot.waitUntil(lambda: dialog.save_button.isEnabled() and dialog.pdf != first,
+                    timeout=TIMEOUT)  # fmt: skip
+    assert dialog.suggested_name.endswith("-public.pdf")
