@@ -173,6 +173,9 @@ class MainWindow(QMainWindow):
         self.ops = Operations(lambda: _open_store(data_dir), parent=self)
         self.ops.default_failure = lambda exc: show_error(self, exc)
         self.ops.changed.connect(self.refresh)
+        # The database thread starts now (importing the store, reading the overview) while the
+        # widgets and plug-ins are built; the answer arrives once the event loop runs.
+        self._first_load()
         self._site_rows: list[SiteRow] = []
         self._selected_site: str | None = None
         self._translated: list[tuple[Callable[[str], None], str]] = []
@@ -273,7 +276,6 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self.resize(1180, 760)
         self.retranslate()
-        self._first_load()  # the database thread starts on it while the plug-ins are installed
         self._run_plugins()
 
     # --- extension points ------------------------------------------------------------------
