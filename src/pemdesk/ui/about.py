@@ -86,7 +86,7 @@ class AboutDialog(QDialog):
     def __init__(self, data_dir: Path | None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(_("About pemdesk"))
-        self.resize(860, 600)
+        self.resize(1000, 640)
         self.data_dir = data_dir
 
         icon_label = QLabel()
@@ -129,6 +129,7 @@ class AboutDialog(QDialog):
         top.addLayout(head, 1)
 
         self.licences = QListWidget()
+        self.licences.setWordWrap(True)
         self.text = QPlainTextEdit()
         self.text.setReadOnly(True)
         self.text.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
@@ -142,7 +143,7 @@ class AboutDialog(QDialog):
         splitter.addWidget(self.licences)
         splitter.addWidget(self.text)
         splitter.setStretchFactor(1, 1)
-        splitter.setSizes([260, 600])
+        splitter.setSizes([300, 700])
         licences_label = QLabel(_("Licences of the parts pemdesk is made of:"))
 
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)

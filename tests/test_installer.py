@@ -1,0 +1,184 @@
+"""Cheap checks of the installer machinery (no build here: installer/ci_bundle_check.sh does that)."""
+
+from __future__ import annotations
+
+import ast
+import configparser
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pemdesk import __version__
+
+REPO = Path(__file__).resolve().parents[1]
+INSTALLER = REPO / "installer"
+SPEC = INSTALLER / "pemdesk.spec"
+ISS = INSTALLER / "pemdesk.iss"
+
+
+def spec_source() -> str:
+    return SPEC.read_text(encoding="utf-8")
+
+
+def test_spec_parses_and_bundles_resources_where_resource_path_looks() -> None:
+    tree = ast.parse(spec_source(), filename=str(SPEC))
+    calls = {
+        node.func.id
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+    }
+    assert {"Analysis", "PYZ", "EXE", "COLLECT"} <= calls
+    src = spec_source()
+    # resources.resources_root() looks in <_MEIPASS>/pemdesk/resources when frozen.
+    assert '(str(ROOT / "resources"), "pemdesk/resources")' in src
+    resources_py = (REPO / "src" / "pemdesk" / "resources.py").read_text(encoding="utf-8")
+    assert '"pemdesk" / "resources"' in resources_py
+    assert "THIRD_PARTY_LICENSES.md" in src
+    assert "console=False" in src  # windowed
+    assert "exclude_binaries=True" in src  # one-folder (COLLECT), not one-file
+    assert 'collect_submodules("pemdesk"' in src
+    assert '"pemdesk.sync.server"' in src  # the server stays out of the desktop bundle
+
+
+def test_every_resource_folder_the_program_reads_is_there() -> None:
+    """The spec takes all of resources/; the program's folders must exist in it."""
+    res = REPO / "resources"
+    for parts in (
+        ("fonts", "DejaVuSans.ttf"),
+        ("fonts", "DejaVuSans-Bold.ttf"),
+        ("fonts", "LICENSE.md"),
+        ("boundaries", "soums.geojson"),
+        ("boundaries", "ATTRIBUTION.md"),
+        ("catalogue", "indicators.json"),
+        ("catalogue", "SOURCES.md"),
+        ("icons", "pemdesk.ico"),
+        ("icons", "pemdesk.svg"),
+        ("icons", "pemdesk-256.png"),
+        ("icons", "LICENSE.md"),
+        ("selftest", "sample.heic"),
+    ):
+        assert res.joinpath(*parts).is_file(), parts
+    assert list((res / "locale" / "mn" / "LC_MESSAGES").glob("*.po"))
+    assert (res / "locale" / "mn" / "LC_MESSAGES" / "installer.po").is_file()
+
+
+def test_icon_has_the_windows_sizes() -> None:
+    from PIL import Image
+
+    with Image.open(REPO / "resources" / "icons" / "pemdesk.ico") as ico:
+        sizes = set(ico.info["sizes"])
+    assert {(16, 16), (32, 32), (48, 48), (256, 256)} <= sizes
+    with Image.open(REPO / "resources" / "icons" / "pemdesk-256.png") as png:
+        assert png.size == (256, 256) and png.mode == "RGBA"
+    svg = (REPO / "resources" / "icons" / "pemdesk.svg").read_text(encoding="utf-8")
+    assert svg.lstrip().startswith("<?xml") and "<svg" in svg and "own work" in svg
+
+
+def test_iss_references_existing_files_and_keeps_data() -> None:
+    text = ISS.read_text(encoding="utf-8")
+    # Sources and files named relative to installer/ exist (the dist folder is built later).
+    for rel in re.findall(r"(?:SetupIconFile|InfoAfterFile)=(.+)", text):
+        assert (INSTALLER / rel.strip().replace("\\", "/")).is_file(), rel
+    for rel in re.findall(r'Source: "([^"{]+)"', text):
+        assert (INSTALLER / rel.replace("\\", "/")).is_file() or rel.endswith(
+            "THIRD_PARTY_LICENSES.md"
+        ), rel
+    assert '#define DistDir "..\\dist\\pemdesk"' in text  # where PyInstaller puts the build
+    default = re.search(r'#define AppVersion "([^"]+)"', text)
+    assert default and default.group(1) == __version__, "bump the .iss default with the version"
+    assert "PrivilegesRequired=lowest" in text  # per user
+    assert "{autopf}\\pemdesk" in text
+    assert re.search(r"AppId=\{\{[0-9A-F-]{36}\}", text)
+    assert 'Subkey: "Software\\Classes\\.pemsync"' in text
+    assert '--open ""%1""' in text
+    assert "{group}\\pemdesk" in text and "{uninstallexe}" in text
+    assert "VersionInfoVersion=" in text and "UninstallDisplayIcon=" in text
+    # Nothing in [UninstallDelete]/[InstallDelete] may point at the user's data folder.
+    deletes = re.findall(r"^Type: filesandordirs; Name: \"([^\"]+)\"", text, flags=re.M)
+    assert deletes and all(d.startswith("{app}") for d in deletes)
+    assert "{localappdata}\\pemdesk" not in text and "{userappdata}" not in text
+
+
+def test_data_folder_is_outside_the_windows_program_folder(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The installer puts the program in %LOCALAPPDATA%\\Programs\\pemdesk; data must differ."""
+    from pemdesk import paths
+
+    data = paths.default_data_dir()
+    assert data.name == "pemdesk" and data.parent.name != "Programs"
+
+
+def test_frozen_entry_point_and_version_resource() -> None:
+    launcher = (INSTALLER / "pemdesk_launcher.py").read_text(encoding="utf-8")
+    assert "from pemdesk.cli import main" in launcher
+    template = (INSTALLER / "version_info.txt.in").read_text(encoding="utf-8")
+    filled = template.replace("@VERSION@", __version__).replace("@VERSION_TUPLE@", "0, 1, 0, 0")
+    ast.parse(filled)
+    assert "pemdesk.exe" in filled
+
+
+def test_shell_scripts_parse() -> None:
+    for script in ("build_linux.sh", "ci_bundle_check.sh", "linux/install-desktop-entry.sh"):
+        subprocess.run(["bash", "-n", str(INSTALLER / script)], check=True)
+    build = (INSTALLER / "build_linux.sh").read_text(encoding="utf-8")
+    assert "pemdesk-$VERSION-linux-$ARCH" in build and "collect_licenses.py" in build
+    check = (INSTALLER / "ci_bundle_check.sh").read_text(encoding="utf-8")
+    assert "--self-test" in check and "xvfb-run" in check and "QT_QPA_PLATFORM=xcb" in check
+
+
+def test_desktop_entry_and_mime_type() -> None:
+    entry = configparser.ConfigParser(interpolation=None)
+    entry.optionxform = str  # type: ignore[assignment,method-assign]
+    entry.read(INSTALLER / "linux" / "pemdesk.desktop", encoding="utf-8")
+    section = entry["Desktop Entry"]
+    assert section["Type"] == "Application" and section["Icon"] == "pemdesk"
+    assert section["Exec"].endswith("--open %f")
+    assert "application/x-pemdesk-sync" in section["MimeType"]
+    mime = (INSTALLER / "linux" / "pemdesk-mime.xml").read_text(encoding="utf-8")
+    assert 'glob pattern="*.pemsync"' in mime
+
+
+def test_workflow_builds_with_the_same_files() -> None:
+    workflow = (REPO / ".github" / "workflows" / "windows-installer.yml").read_text("utf-8")
+    assert "windows-latest" in workflow and "installer\\build_windows.ps1" in workflow
+    ps1 = (INSTALLER / "build_windows.ps1").read_text(encoding="utf-8")
+    assert "installer\\pemdesk.spec" in ps1 and "installer\\pemdesk.iss" in ps1
+    assert "--self-test" in ps1
+
+
+def test_licence_collection(tmp_path: Path) -> None:
+    out = tmp_path / "licences.md"
+    subprocess.run(
+        [sys.executable, str(INSTALLER / "collect_licenses.py"), "--output", str(out)],
+        check=True,
+        capture_output=True,
+    )
+    text = out.read_text(encoding="utf-8")
+    assert text.startswith(f"# Third-party licences — pemdesk {__version__}")
+    for needle in (
+        "LGPL-3.0",  # Qt / PySide6 notice
+        "GNU LESSER GENERAL PUBLIC LICENSE",  # its full text
+        "PySide6",
+        "shiboken6",
+        "reportlab",
+        "shapely",
+        "pyproj",
+        "Bitstream Vera",  # DejaVu fonts
+        "ODbL",  # boundaries
+        "PSF",  # Python itself
+    ):
+        assert needle in text, needle
+    assert "fastapi" not in text.lower()  # server-only: not in the desktop bundle
+    committed = (INSTALLER / "THIRD_PARTY_LICENSES.md").read_text(encoding="utf-8")
+    assert committed.startswith("# Third-party licences — pemdesk")
+
+
+def test_readme_has_install_section_for_non_python_users() -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Install (no Python needed)", 1)[1].split("\n## ", 1)[0]
+    assert "setup.exe" in section and ".tar.gz" in section
+    assert "--self-test" in section and "%LOCALAPPDATA%" in section
