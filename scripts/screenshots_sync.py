@@ -54,6 +54,37 @@ def conflict_store(folder: Path) -> None:
                 )  # fmt: skip
 
 
+def status_store(folder: Path) -> str:
+    """A site whose visits are in every sync state, for the Sync column."""
+    from pemdesk import model
+    from pemdesk.gazetteer import Gazetteer
+    from pemdesk.storage import Store
+
+    gaz = Gazetteer.load()
+    aimag = gaz.aimags()[0]
+    with Store.open(folder) as store:
+        site = store.save(model.Site(name_mn="Цагаан суварга", aimag_code=aimag.code,
+                                     soum_code=gaz.soums(aimag.code)[0].code, lon=108.3,
+                                     lat=43.9))  # fmt: skip
+        ids = []
+        for day, purpose in enumerate(("Улирлын үзлэг", "Усны дээж", "Тоосны хэмжилт",
+                                       "Нөхөн сэргээлт"), start=1):  # fmt: skip
+            visit = store.save(model.Visit(site_id=site.id, purpose=purpose,
+                                           started_at=f"2026-06-0{day}T02:00:00.000Z"))  # fmt: skip
+            ids.append(visit.id)
+        with store.capture_suppressed():
+            c = store.conn
+            c.execute("UPDATE sync_outbox SET state = 'acked' WHERE entity_id IN (?, ?)",
+                      [site.id, ids[0]])  # fmt: skip
+            c.execute("UPDATE site SET _version = 1")
+            c.execute("UPDATE visit SET _version = 1 WHERE id = ?", [ids[0]])
+            c.execute("UPDATE sync_outbox SET sent_at = '2026-06-05T00:00:00Z' WHERE entity_id = ?",
+                      [ids[1]])  # fmt: skip
+            c.execute("UPDATE sync_outbox SET state = 'acked' WHERE entity_id = ?", [ids[3]])
+            c.execute("UPDATE visit SET _version = 2, _conflict = 1 WHERE id = ?", [ids[3]])
+        return site.id
+
+
 def main() -> int:
     from PySide6.QtWidgets import QApplication
 
@@ -123,6 +154,19 @@ def main() -> int:
         settle(200)
         enrol.grab().save(str(OUT / f"sync-enrol-{lang}.png"))
         enrol.close()
+        from pemdesk.ui.main_window import MainWindow
+
+        status_dir = tmp / f"status-{lang}"
+        site_id = status_store(status_dir)
+        window = MainWindow(status_dir)
+        window.resize(1180, 560)
+        window.show()
+        settle(600)
+        window.select_site(site_id)
+        settle(900)
+        window.grab().save(str(OUT / f"sync-status-column-{lang}.png"))
+        window.ops.shutdown()
+        window.close()
     QApplication.processEvents()
     print("\n".join(str(p) for p in sorted(OUT.glob("sync-*.png"))))
     return 0

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer
-from PySide6.QtWidgets import QFileDialog, QLabel, QWidget
+from PySide6.QtWidgets import QFileDialog, QHeaderView, QLabel, QWidget
 
 from pemdesk.errors import Offline
 from pemdesk.i18n import _
@@ -70,6 +70,14 @@ class SyncArea(QObject):
             return
         self.status_proxy = SyncStatusProxy(source, self.window.ops)
         view.setModel(self.status_proxy)
+        # Room for the extra column: the small number column takes only what it needs.
+        header = view.horizontalHeader()
+        revision = next(
+            (i for i, name in enumerate(getattr(source, "COLUMNS", ())) if name == "Revision"),
+            None,
+        )
+        if revision is not None:
+            header.setSectionResizeMode(revision, QHeaderView.ResizeMode.ResizeToContents)
 
     # --- status ------------------------------------------------------------------------------
     def refresh(self) -> None:
