@@ -201,3 +201,15 @@ def test_cli_visit_report(sealed, tmp_path: Path, capsys) -> None:
                str(tmp_path / "x.pdf")])
     assert rc == 1 and not (tmp_path / "x.pdf").exists()
     assert "no-such-id" in capsys.readouterr().err
+
+
+def test_heic_original_prints_upright(tmp_path: Path) -> None:
+    from pemdesk.reports.photos import print_jpeg
+    from photos_fixtures import make_heic
+
+    heic = make_heic(tmp_path / "phone.heic", size=(400, 300))
+    stored = tmp_path / "ab" / "abcdef"  # content-addressed: no suffix
+    stored.parent.mkdir()
+    stored.write_bytes(heic.read_bytes())
+    data, w, h = print_jpeg(stored, 200, 200, orientation=1)
+    assert data[:2] == b"\xff\xd8" and w > h

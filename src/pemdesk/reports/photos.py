@@ -71,10 +71,9 @@ def print_jpeg(
     """
     from PIL import Image
 
-    if path.suffix.lower() in (".heic", ".heif"):
-        import pillow_heif
+    from pemdesk.photos.files import register_heif
 
-        pillow_heif.register_heif_opener()
+    register_heif()  # originals are stored without a suffix: a HEIC must open too
     with Image.open(path) as opened:
         image: Image.Image = opened
         if orientation is None:
