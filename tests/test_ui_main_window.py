@@ -153,3 +153,42 @@ def test_place_names_for_the_site_tree_agree_with_the_gazetteer() -> None:
         assert (soum.aimag_code, soum.name_mn, soum.name_en) == (aimag_code, name_mn, name_en)
     for code, (_c, name_mn, name_en) in aimags.items():
         assert (gaz.aimag(code).name_mn, gaz.aimag(code).name_en) == (name_mn, name_en)
+
+
+def test_visits_table_pages_through_a_large_site(qtbot, tmp_path) -> None:
+    """5,000 visits at one site: the table holds one page, and more only as it scrolls."""
+    from pemdesk.gazetteer import Gazetteer
+    from pemdesk.ids import new_id, utc_now
+    from pemdesk.ui.main_window import MainWindow
+    from pemdesk.ui.visits_model import PAGE
+
+    data = tmp_path / "big"
+    soum = Gazetteer.load().find_soum("Ханбогд")
+    with Store.open(data) as store:
+        site = store.save(model.Site("Том объект", soum.aimag_code, soum.code))
+        now = utc_now()
+        with store.capture_suppressed():  # bulk fixture rows, as the benchmark does
+            store.conn.executemany(
+                "INSERT INTO visit (id, site_id, started_at, status, created_at, updated_at) "
+                "VALUES (?, ?, ?, 'finished', ?, ?)",
+                [
+                    (
+                        new_id(),
+                        site.id,
+                        f"2025-01-01T00:{i // 60 % 60:02d}:{i % 60:02d}.000Z",
+                        now,
+                        now,
+                    )
+                    for i in range(5000)
+                ],
+            )
+    w = MainWindow(data)
+    qtbot.addWidget(w)
+    qtbot.waitUntil(lambda: w.loaded, timeout=TIMEOUT)
+    w.select_site(site.id)
+    qtbot.waitUntil(lambda: w.visits_model.total == 5000, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: w.visits_model.rowCount() == PAGE, timeout=TIMEOUT)
+    assert w.visits_model.canFetchMore()
+    w.visits_model.fetchMore()
+    qtbot.waitUntil(lambda: w.visits_model.rowCount() == 2 * PAGE, timeout=TIMEOUT)
+    w.close()
