@@ -50,7 +50,7 @@ from pemdesk.geo.mapdata import (
 from pemdesk.geo.plotedit import EditGeometry
 from pemdesk.ui.map.render import LayerPainter, render_tile, world_transform
 
-TILE_CACHE = 240  # 256 KB each: about 60 MB at most
+TILE_CACHE = 200  # 256 KB each: about 50 MB at most
 TILE_BUDGET_S = 0.008  # painting missing tiles between frames, per event-loop turn
 HANDLE_PX = 8
 
@@ -106,9 +106,10 @@ class MapCanvas(QWidget):
     def invalidate(self) -> None:
         """Static layers changed (data, visibility, basemap): drop cached tiles."""
         self._generation += 1
-        self._tiles.clear()
+        # the last generation's tiles stay a moment as stand-ins (no blank flash on reload)
+        for key in [k for k in self._tiles if k[0] < self._generation - 1]:
+            del self._tiles[key]
         self._pending.clear()
-        self._shown_zoom = None
         self.layer_painter.clear()
         self.update()
 
@@ -214,12 +215,13 @@ class MapCanvas(QWidget):
                 pending.append((z, tx, ty))
             else:
                 cached.append((tx, ty, pix))
-        if pending and self._shown_zoom is not None and self._shown_zoom != z:
-            # stand-ins while tiles are painted: the last complete zoom's tiles, scaled
+        if pending and self._shown_zoom is not None:
+            # stand-ins while tiles are painted: the last complete view's tiles (scaled when the
+            # zoom changed; of the previous generation when the data changed)
             prev = self._shown_zoom
             pk = round(prev * 1000)
             for tx, ty in tiles_for(self.view, prev):
-                pix = self._tiles.get((gen, pk, tx, ty))
+                pix = self._tiles.get((gen, pk, tx, ty)) or self._tiles.get((gen - 1, pk, tx, ty))
                 if pix is not None:
                     painter.drawPixmap(self._tile_rect(prev, tx, ty), pix, QRectF(pix.rect()))
         # whole pixels from one origin, so neighbouring tiles never leave a hairline between them
