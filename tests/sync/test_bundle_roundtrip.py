@@ -192,3 +192,31 @@ def test_photos_travel_and_are_confirmed(server: ServerStore, tmp_path: Path) ->
     ack = bc.import_bundle(store, report.ack_path)
     assert ack.blobs_confirmed == 1
     assert bc.export_push_bundle(store, tmp_path / "next.pemsync").blobs == 0
+
+
+def test_server_restored_from_backup_asks_for_earlier_changes(tmp_path: Path) -> None:
+    import shutil
+
+    server = ServerStore.open(tmp_path / "server")
+    store = laptop(tmp_path, server, "Бат")
+    server.close()
+    shutil.copytree(tmp_path / "server", tmp_path / "backup")  # the server's nightly backup
+    server = ServerStore.open(tmp_path / "server")
+    store.save(a_site("Нэг"))
+    _, report = round_trip(store, server, tmp_path / "1", pull=False)
+    bc.import_bundle(store, report.ack_path)
+    server.close()
+    shutil.rmtree(tmp_path / "server")
+    shutil.copytree(tmp_path / "backup", tmp_path / "server")  # disk died; restored
+    server = ServerStore.open(tmp_path / "server")
+    try:
+        store.save(a_site("Хоёр"))
+        exported = bc.export_push_bundle(store, tmp_path / "2.pemsync")
+        assert exported.first_seq == 2
+        with pytest.raises(BundleError, match="--from-seq 1"):
+            import_push_bundle(server, exported.path)
+        again = bc.export_push_bundle(store, tmp_path / "3.pemsync", from_seq=1)
+        assert import_push_bundle(server, again.path).applied == 2
+        assert {d["name_mn"] for d in server.dump()["site"].values()} == {"Нэг", "Хоёр"}
+    finally:
+        server.close()

@@ -26,6 +26,10 @@ def register(sub: Any, groups: dict[str, Any]) -> None:
         metavar="MB",
         help=_("carry at most this many MB of photos"),
     )
+    export.add_argument(
+        "--from-seq", type=int, metavar="N",
+        help=_("start at change number N (when the server says it lacks changes from N)"),
+    )  # fmt: skip
     export.add_argument("--json", action="store_true", help=_("print the result as JSON"))
     export.set_defaults(handler=run_export)
     imp = bsub.add_parser(
@@ -41,7 +45,11 @@ def run_export(ctx: CommandContext, args: argparse.Namespace) -> int:
 
     budget = int(args.photo_budget_mb * 1024 * 1024) if args.photo_budget_mb is not None else None
     report = export_push_bundle(
-        ctx.store, args.output, photos=not args.no_photos, photo_budget_bytes=budget
+        ctx.store,
+        args.output,
+        photos=not args.no_photos,
+        photo_budget_bytes=budget,
+        from_seq=args.from_seq,
     )
     if args.json:
         print_json(report.as_dict())

@@ -85,14 +85,18 @@ def export_push_bundle(
     photos: bool = True,
     photo_budget_bytes: int | None = None,
     progress: Progress | None = None,
+    from_seq: int | None = None,
 ) -> ExportReport:
     """Write a signed push bundle, encrypted to the pinned server key, and verify it on disk.
 
-    ``out`` is a file, or a folder to put a conventionally named file in.
+    ``out`` is a file, or a folder to put a conventionally named file in. ``from_seq`` starts the
+    bundle at that change number instead of after the last one the server confirmed (the server
+    asks for it when it lost changes, e.g. after being restored from a backup).
     """
     device_id, server_key = _enrolment(store)
     progress = progress or Progress()
-    ops = sc.pending_ops(store, limit=None)
+    after = None if from_seq is None else max(0, from_seq - 1)
+    ops = sc.pending_ops(store, limit=None, after=after)
     out = Path(out)
     if out.is_dir():
         out = out / default_name(store)

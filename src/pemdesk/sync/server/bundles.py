@@ -177,10 +177,13 @@ def _apply(
     except ProtocolError as exc:
         if exc.code == ErrorCode.SEQ_GAP:
             raise _refuse(
-                f"Серверт энэ төхөөрөмжийн {exc.extra.get('expected')}-р өөрчлөлтөөс өмнөхүүд "
-                "дутуу байна: сүлжээгээр синк хийх эсвэл шинэ багц гаргана уу.",
+                f"Серверт энэ төхөөрөмжийн {exc.extra.get('expected')}-р өөрчлөлтөөс хойших "
+                "дутуу байна: сүлжээгээр синк хийх, эсвэл зөөврийн компьютер дээр "
+                f"`pemdesk bundle export --from-seq {exc.extra.get('expected')}` гэж шинэ багц "
+                "гаргана уу.",
                 f"The server lacks this device's changes from number {exc.extra.get('expected')}: "
-                "sync over the network or export a new bundle.",
+                "sync over the network, or export a new bundle on the laptop with "
+                f"`pemdesk bundle export --from-seq {exc.extra.get('expected')}`.",
                 detail=str(exc),
             ) from exc
         if exc.code == ErrorCode.DEVICE_SEQ_REUSED:
