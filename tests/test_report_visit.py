@@ -213,3 +213,15 @@ def test_heic_original_prints_upright(tmp_path: Path) -> None:
     stored.write_bytes(heic.read_bytes())
     data, w, h = print_jpeg(stored, 200, 200, orientation=1)
     assert data[:2] == b"\xff\xd8" and w > h
+
+
+def test_amended_revision_names_the_one_it_replaces(sealed, tmp_path: Path) -> None:
+    from pemdesk import visits
+
+    store, visit = sealed
+    amended = visits.amend_visit(store, visit.id)
+    pdf = tmp_path / "rev2.pdf"
+    write_visit_report(store, amended.id, pdf)
+    text = pdftotext(pdf)
+    assert visit.id in text and visit.seal_digest[:16] in text
+    assert "хувилбар 2" in text

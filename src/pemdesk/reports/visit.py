@@ -45,6 +45,7 @@ class VisitReportData:
     photo_files: dict[str, PhotoSource | None]
     verification: Verification
     created_by: model.Person | None = None
+    previous: model.Visit | None = None  # the revision this one replaces
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -60,6 +61,11 @@ def collect_visit(store: Store, visit_id: str) -> VisitReportData:
         photo_files={p.id: photo_file(store, p) for p in detail.photos},
         verification=visit_verification(detail.visit),
         created_by=created_by,
+        previous=(
+            store.get(model.Visit, detail.visit.supersedes)
+            if detail.visit.supersedes and store.exists(model.Visit, detail.visit.supersedes)
+            else None
+        ),
     )
 
 
@@ -140,6 +146,14 @@ def render_visit(
             ),
         ),
         (_("Record id"), visit.id),
+        (
+            _("Replaces"),
+            f"{_('revision')} {data.previous.revision}, {data.previous.id}"
+            + (f", {_('seal')} {data.previous.seal_digest[:16]}…" if data.previous.seal_digest
+               else "")
+            if data.previous
+            else "",
+        ),
     ]
     qr_w = 40 * MM
     header_block = key_values(pairs, st, label_mm=34)
