@@ -106,6 +106,32 @@ class _LocalOnly:
             self.memo[key] = local
         return self.memo[key]
 
+    def prime(self, keys: Iterable[tuple[str, str, str]]) -> None:
+        """Decide many (entity, id, op) at once: a few queries instead of a few per op."""
+        if self.demo_sites:
+            return  # the per-record walk up to the site decides (demo data is small)
+        by_entity: dict[str, set[str]] = {}
+        for entity, rid, op in keys:
+            if op == "create":
+                self.memo[(entity, rid)] = False  # created here, not under a demo site
+            elif (entity, rid) not in self.memo:
+                by_entity.setdefault(entity, set()).add(rid)
+        for entity, ids in by_entity.items():
+            id_list = sorted(ids)
+            for i in range(0, len(id_list), 500):
+                chunk = id_list[i:i + 500]
+                marks = ",".join("?" for _ in chunk)
+                try:
+                    unsynced = {r[0] for r in self.conn.execute(
+                        f'SELECT id FROM "{entity}" WHERE _version = 0 AND id IN ({marks})', chunk)}
+                except sqlite3.OperationalError:
+                    unsynced = set()
+                created = {r[0] for r in self.conn.execute(
+                    f"SELECT entity_id FROM sync_outbox WHERE entity = ? AND op = 'create' AND "
+                    f"entity_id IN ({marks})", [entity, *chunk])} if unsynced else set()
+                for rid in chunk:
+                    self.memo[(entity, rid)] = rid in unsynced and rid not in created
+
 
 def high_water(store: Store) -> int:
     return int(store.meta(META_HIGH_WATER, "0") or 0)
@@ -122,9 +148,11 @@ def pending_ops(store: Store, limit: int | None = 500, after: int | None = None)
     # An op never acknowledged is sent even if the server's high water is past it: either the
     # answer was lost (the server returns its stored result) or this folder is a clone whose
     # twin used that number (the server refuses with device_seq_reused). Never skip it silently.
-    first = conn.execute("SELECT min(device_seq) FROM sync_outbox WHERE state = 'pending'").fetchone()[0]
-    if first is not None:
-        start = min(start, first - 1)
+    if after is None:
+        first = conn.execute(
+            "SELECT min(device_seq) FROM sync_outbox WHERE state = 'pending'").fetchone()[0]
+        if first is not None:
+            start = min(start, first - 1)
     sql = ("SELECT device_seq, op_id, entity, entity_id, op, fields, base_version, hlc, "
            "schema_version FROM sync_outbox WHERE device_seq > ? ORDER BY device_seq")
     params: list[Any] = [start]
@@ -134,6 +162,7 @@ def pending_ops(store: Store, limit: int | None = 500, after: int | None = None)
     with wrap_storage_errors(store.path):
         rows = conn.execute(sql, params).fetchall()
         local_only = _LocalOnly(conn)
+        local_only.prime((r[2], r[3], r[4]) for r in rows if r[4] != "resolve")
         ops: list[dict[str, Any]] = []
         for seq, op_id, entity, entity_id, op, fields, base_version, hlc, schema in rows:
             if op == "resolve" or not local_only(entity, entity_id):
@@ -182,27 +211,39 @@ def mark_acked(store: Store, results: Sequence[dict[str, Any]], high_water_: int
     synced = _synced(conn)
     cols_cache: dict[str, list[str]] = {}
     with _fk_relaxed(store), store.capture_suppressed():
+        by_seq = {r["device_seq"]: r for r in results}
+        if not by_seq:
+            rows = []
+        else:
+            rows = conn.execute(
+                "SELECT device_seq, op_id, entity, entity_id FROM sync_outbox WHERE device_seq "
+                "BETWEEN ? AND ?", [min(by_seq), max(by_seq)]).fetchall()
+        now = utc_now()
+        updates = []
         touched: dict[tuple[str, str], dict[str, Any]] = {}
-        for result in results:
-            status = result.get("status")
-            state = "rejected" if status == "rejected" else "acked"
-            row = conn.execute("SELECT entity, entity_id, state FROM sync_outbox WHERE device_seq = ? "
-                               "AND op_id = ?", [result["device_seq"], result["op_id"]]).fetchone()
-            if row is None:
+        for seq, op_id, entity, rid in rows:
+            result = by_seq.get(seq)
+            if result is None or result.get("op_id") != op_id:
                 continue
-            conn.execute("UPDATE sync_outbox SET state = ?, result = ?, sent_at = COALESCE(sent_at, ?) "
-                         "WHERE device_seq = ?",
-                         [state, json.dumps(result, ensure_ascii=False), utc_now(),
-                          result["device_seq"]])
-            if status != "skipped" and row[0] in synced:
-                touched[(row[0], row[1])] = result
+            status = result.get("status")
+            updates.append(("rejected" if status == "rejected" else "acked",
+                            json.dumps(result, ensure_ascii=False), now, seq))
+            if status != "skipped" and entity in synced:
+                touched[(entity, rid)] = result
+        conn.executemany("UPDATE sync_outbox SET state = ?, result = ?, sent_at = COALESCE(sent_at, ?) "
+                         "WHERE device_seq = ?", updates)
         pending = _pending_keys(conn)
+        has_base = conn.execute("SELECT 1 FROM sync_base LIMIT 1").fetchone() is not None
+        versions: dict[str, list[tuple[int, str]]] = {}
         for (entity, rid), result in touched.items():
             if (entity, rid) in pending:
                 continue
-            base = conn.execute("SELECT version, deleted, conflict, data FROM sync_base "
-                                "WHERE entity = ? AND entity_id = ?", [entity, rid]).fetchone()
-            conn.execute("DELETE FROM sync_base WHERE entity = ? AND entity_id = ?", [entity, rid])
+            base = None
+            if has_base:
+                base = conn.execute("SELECT version, deleted, conflict, data FROM sync_base "
+                                    "WHERE entity = ? AND entity_id = ?", [entity, rid]).fetchone()
+                conn.execute("DELETE FROM sync_base WHERE entity = ? AND entity_id = ?",
+                             [entity, rid])
             version = result.get("version")
             canonical = result.get("canonical")
             if base is not None and (version is None or base[0] >= version):
@@ -213,8 +254,9 @@ def mark_acked(store: Store, results: Sequence[dict[str, Any]], high_water_: int
                 _write_row(conn, entity, rid, canonical["data"], canonical["version"],
                            int(canonical["deleted"]), int(canonical["conflict"]), cols_cache)
             elif version is not None:
-                conn.execute(f'UPDATE "{entity}" SET _version = max(_version, ?) WHERE id = ?',
-                             [version, rid])
+                versions.setdefault(entity, []).append((version, rid))
+        for entity, pairs in versions.items():
+            conn.executemany(f'UPDATE "{entity}" SET _version = max(_version, ?) WHERE id = ?', pairs)
         if high_water_ is not None:
             conn.execute("INSERT INTO sync_meta (k, v) VALUES (?, ?) ON CONFLICT(k) DO UPDATE "
                          "SET v = excluded.v", [META_HIGH_WATER, str(high_water_)])

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -97,12 +98,14 @@ def _hostname() -> str:
 
 
 class SyncClient:
-    def __init__(self, store: Store, transport: Transport, *, push_batch: int = 1000,
+    def __init__(self, store: Store, transport: Transport, *, push_batch: int = 500,
+                 max_batch: int = 4000,
                  pull_limit: int = 2000, chunk_size: int = 256 * 1024,
                  progress: Progress | None = None) -> None:
         self.store = store
         self.t = transport
         self.push_batch = push_batch
+        self.max_batch = max_batch
         self.pull_limit = pull_limit
         self.chunk_size = chunk_size
         self.progress = progress or Progress()
@@ -170,23 +173,39 @@ class SyncClient:
         return hello
 
     def push(self, report: SyncReport, hello: dict[str, Any] | None = None) -> None:
+        """Push pending ops in batches, pipelined: while the server applies batch k, the next
+        batch is read and batch k-1's results are recorded (requests stay strictly in order)."""
         self.progress.update(label="records")
+        with ThreadPoolExecutor(1, thread_name_prefix="pemsync-push") as pool:
+            while not self._push_run(report, pool):
+                pass  # the server asked to start again from its high water
+
+    def _push_run(self, report: SyncReport, pool: ThreadPoolExecutor) -> bool:
+        current = sc.pending_ops(self.store, limit=self.push_batch)
+        if not current:
+            return True
+        sc.mark_sent(self.store, [o["device_seq"] for o in current])
+        sent_at = time.monotonic()
+        future = pool.submit(self.t.json, "POST", "/v1/sync/push", {"ops": current})
         while True:
             self.progress.check()
-            ops = sc.pending_ops(self.store, limit=self.push_batch)
-            if not ops:
-                return
-            sc.mark_sent(self.store, [o["device_seq"] for o in ops])
+            upcoming = sc.pending_ops(self.store, limit=self.push_batch,
+                                      after=current[-1]["device_seq"])
             try:
-                result = self.t.json("POST", "/v1/sync/push", {"ops": ops})
+                result = future.result()
             except SyncRefused as exc:
                 if exc.code == p.ErrorCode.SEQ_GAP and "expected" in exc.body:
                     sc.set_high_water(self.store, int(exc.body["expected"]) - 1)
-                    continue
+                    return False
                 raise
+            self._adapt_batch(time.monotonic() - sent_at)
+            if upcoming:
+                sc.mark_sent(self.store, [o["device_seq"] for o in upcoming])
+                sent_at = time.monotonic()
+                future = pool.submit(self.t.json, "POST", "/v1/sync/push", {"ops": upcoming})
             results = result["results"]
             sc.mark_acked(self.store, results, int(result["high_water"]))
-            report.pushed += len(ops)
+            report.pushed += len(current)
             for r in results:
                 if r["status"] == "rejected":
                     report.rejected += 1
@@ -194,7 +213,17 @@ class SyncClient:
                     report.acked += 1
                 if r["status"] == "conflict":
                     report.conflicts += 1
-            self.progress.step(len(ops))
+            self.progress.step(len(current))
+            if not upcoming:
+                return True
+            current = upcoming
+
+    def _adapt_batch(self, seconds: float) -> None:
+        """Aim at 1–4 s per push request: bigger batches on fast links, smaller on slow ones."""
+        if seconds < 1.0:
+            self.push_batch = min(self.max_batch, self.push_batch * 2)
+        elif seconds > 4.0:
+            self.push_batch = max(50, self.push_batch // 2)
 
     def pull(self, report: SyncReport, hello: dict[str, Any] | None = None) -> None:
         epoch, after = sc.cursor(self.store)
@@ -268,13 +297,13 @@ class SyncClient:
                 fh.seek(offset)
                 chunk = fh.read(self.chunk_size)
                 digest = hashlib.sha256(chunk).digest()
+                sent += len(chunk)  # payload put on the wire, whether or not it arrives
                 try:
                     response = self.t.request(
                         "PATCH", url, content=chunk, retry=False, headers={
                             "upload-offset": str(offset), "upload-checksum": f"sha256 {p.b64(digest)}",
                             "content-type": "application/offset+octet-stream"})
                     offset = int(response.headers["upload-offset"])
-                    sent += len(chunk)
                 except SyncRefused as exc:
                     if exc.code != p.ErrorCode.OFFSET_MISMATCH:
                         raise

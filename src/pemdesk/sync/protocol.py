@@ -118,10 +118,9 @@ def decompress(raw: bytes, encoding: str | None, limit: int = MAX_BODY_BYTES) ->
     encoding = (encoding or "").strip().lower()
     try:
         if encoding == "zstd":
-            reader = zstandard.ZstdDecompressor().stream_reader(raw)
-            out = reader.read(limit + 1)
+            out = _read_capped(zstandard.ZstdDecompressor().stream_reader(raw), limit)
         elif encoding == "gzip":
-            out = gzip.GzipFile(fileobj=io.BytesIO(raw)).read(limit + 1)
+            out = _read_capped(gzip.GzipFile(fileobj=io.BytesIO(raw)), limit)
         elif encoding in ("", "identity"):
             out = raw
         else:
@@ -131,6 +130,19 @@ def decompress(raw: bytes, encoding: str | None, limit: int = MAX_BODY_BYTES) ->
     if len(out) > limit:
         raise ProtocolError(ErrorCode.TOO_LARGE, "body too large")
     return out
+
+
+def _read_capped(reader: Any, limit: int) -> bytes:
+    """Read a stream to its end in 1 MiB steps (a read(limit) would allocate ``limit`` bytes)."""
+    parts: list[bytes] = []
+    size = 0
+    while size <= limit:
+        part = reader.read(1 << 20)
+        if not part:
+            break
+        parts.append(part)
+        size += len(part)
+    return b"".join(parts)
 
 
 def decode_body(raw: bytes, encoding: str | None) -> Any:

@@ -89,6 +89,14 @@ def _json(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False, sort_keys=True)
 
 
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+
+
+def _fast_json(value: Any) -> str:
+    """Compact JSON for the hot apply path (key order as given; nothing compares these bytes)."""
+    return _ENCODER.encode(value)
+
+
 class ServerStore:
     """Everything the server keeps. Thread-safe: each call takes its own pooled connection."""
 
@@ -587,14 +595,16 @@ class _Applier:
         now = utc_now()
         self.db.executemany(self.conn, "INSERT INTO applied_op VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                             [[self.device_id, r["device_seq"], r.pop("_key", r["op_id"]),
-                              r.get("server_seq"), r["status"], _json(r), now, self.via]
+                              r.get("server_seq"), r["status"], _fast_json(r), now, self.via]
                              for r in results])
         rows = []
+        encoded: dict[tuple[str, str], str] = {}
         for key in sorted(self.dirty, key=lambda k: self.records[k]["server_seq"]):  # type: ignore[index]
             rec = self.records[key]
             assert rec is not None
+            data = encoded[key] = _fast_json(rec["data"])
             rows.append([key[0], key[1], rec["version"], rec["server_seq"], rec["deleted"],
-                         rec["owner"], SCOPE_ALL, _json(rec["data"]), _json(rec["meta"]),
+                         rec["owner"], SCOPE_ALL, data, _fast_json(rec["meta"]),
                          rec["hlc"], rec["conflict"]])
         self.db.executemany(self.conn, """
             INSERT INTO record (entity, id, version, server_seq, deleted, owner_monitor, scope_key,
@@ -605,6 +615,13 @@ class _Applier:
                 owner_monitor = excluded.owner_monitor, data = excluded.data,
                 field_meta = excluded.field_meta, hlc = excluded.hlc, conflict = excluded.conflict
             """, rows)
+        for revision in self.revisions:
+            key = (revision[0], revision[1])
+            rec = self.records.get(key)
+            if revision[6] == "create" and rec is not None and rec["version"] == 1 and key in encoded:
+                revision[7] = encoded[key]  # a record created in this batch: its data is the op
+            else:
+                revision[7] = _fast_json(revision[7])
         self.db.executemany(self.conn, "INSERT INTO record_revision VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                             self.revisions)
         if self.seq is not None:
@@ -667,7 +684,7 @@ class _Applier:
                 rec["meta"][field_name] = [rec["version"], *meta[1:]]
         self.dirty.add(key)
         self.revisions.append([op["entity"], op["entity_id"], rec["version"], op["op_id"],
-                               self.device_id, seq, op["op"], _json(op["fields"]), op["hlc"]])
+                               self.device_id, seq, op["op"], op["fields"], op["hlc"]])
         result = {**base, "status": "conflict" if conflicts else "applied", "server_seq": seq,
                   "version": rec["version"]}
         if conflicts:
