@@ -16,6 +16,11 @@ NAME="pemdesk-$VERSION-linux-$ARCH"
 WORK=${WORK:-$ROOT/build/pyinstaller}
 DIST=$ROOT/dist
 
+# PyInstaller needs binutils (objdump, objcopy) on Linux; strip and a C compiler are optional
+# (without them the bundle keeps its debug symbols / the real x265 encoder: ~50 MB more).
+command -v objcopy >/dev/null || { echo "binutils (objcopy) is needed: apt-get install binutils"; exit 1; }
+command -v cc >/dev/null || echo "note: no C compiler (cc): the real x265 encoder is shipped"
+
 echo "== licences"
 "$PY" installer/collect_licenses.py --output installer/THIRD_PARTY_LICENSES.md
 

@@ -16,6 +16,18 @@ MAX_MB=${MAX_MB:-300}   # a regression guard; the target (200 MB) is reported, s
 OUT=$ROOT/dist/bundle-check
 T_START=$(date +%s)
 
+# Build tools, the way scripts/setup.sh installs OS packages (binutils for PyInstaller, gcc + libc6-dev for
+# the x265 stand-in), when missing.
+if command -v apt-get >/dev/null 2>&1; then
+  missing=()
+  for p in binutils gcc libc6-dev; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+  if [ ${#missing[@]} -gt 0 ]; then
+    SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  fi
+fi
+
 bash installer/build_linux.sh
 TARBALL=$(ls -t dist/pemdesk-*-linux-*.tar.gz | head -n 1)
 TMP=$(mktemp -d /tmp/pemdesk-bundle.XXXXXX)

@@ -55,7 +55,8 @@ PILLOW_HEIF_NOTICE = """\
 **pillow-heif** (HEIC photos from phones) ships libheif and libde265 (LGPL-3.0) and **x265
 (GPL-2.0)**; its binary wheels state: "License for pillow-heif binary wheels: GPLv2, due to base
 library licenses". The full GPL-2.0 text is at the end of this file; sources are linked in the
-pillow-heif section below.
+pillow-heif section below. pemdesk only reads HEIC: the Linux bundle ships a decoder-only
+stand-in (`installer/linux/x265_stub.c`, our own) instead of the x265 encoder library.
 """
 
 

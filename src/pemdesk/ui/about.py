@@ -147,6 +147,9 @@ class AboutDialog(QDialog):
         licences_label = QLabel(_("Licences of the parts pemdesk is made of:"))
 
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        close = buttons.button(QDialogButtonBox.StandardButton.Close)
+        if close is not None:
+            close.setText(_("Close"))  # Qt has no Mongolian translation of its buttons
         buttons.rejected.connect(self.reject)
         buttons.accepted.connect(self.accept)
 
