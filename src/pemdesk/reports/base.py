@@ -190,8 +190,13 @@ def table(
     return t
 
 
-def key_values(pairs: Sequence[tuple[str, str]], st: dict[str, Any], label_mm: float = 38) -> Any:
-    """A two-column "label: value" block without rules (the report header)."""
+def key_values(
+    pairs: Sequence[tuple[str, str]],
+    st: dict[str, Any],
+    label_mm: float = 38,
+    width: float = FRAME_WIDTH,
+) -> Any:
+    """A two-column "label: value" block without rules (the report header); empty values left out."""
     from reportlab.platypus import Paragraph, Table, TableStyle
 
     data = [
@@ -199,7 +204,7 @@ def key_values(pairs: Sequence[tuple[str, str]], st: dict[str, Any], label_mm: f
         for k, v in pairs
         if v not in (None, "")
     ]
-    t = Table(data, colWidths=[label_mm * MM, FRAME_WIDTH - label_mm * MM])
+    t = Table(data, colWidths=[label_mm * MM, width - label_mm * MM])
     t.setStyle(
         TableStyle(
             [

@@ -156,8 +156,7 @@ def render_visit(
         ),
     ]
     qr_w = 40 * MM
-    header_block = key_values(pairs, st, label_mm=34)
-    header_block._argW = [34 * MM, FRAME_WIDTH - qr_w - 34 * MM - 4 * MM]
+    header_block = key_values(pairs, st, label_mm=34, width=FRAME_WIDTH - qr_w - 4 * MM)
     if data.verification.payload:
         qr_cell: list[Any] = [
             qr_drawing(data.verification.payload, size_mm=36),
