@@ -306,6 +306,8 @@ class MapModel:
     def load_records(self, data: MapData) -> None:
         from pemdesk.model import PlotStage
 
+        np.unique(np.zeros(2))  # numpy imports numpy.ma on first use (~25 ms): here, not mid-paint
+
         stages = list(PlotStage)
         self.labels = [lb for lb in self.labels if lb.kind in ("aimag", "soum")]
         plots = [p for p in data.plots if p.get("geometry")]

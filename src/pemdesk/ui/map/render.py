@@ -288,7 +288,13 @@ class LayerPainter:
             return
         painter.setPen(pen)
         painter.setBrush(brush)
-        for i in lay.query(*box):
+        idx = lay.query(*box)
+        if not len(idx):
+            return
+        b = lay.bounds[idx]
+        # an area a few pixels across says nothing a site marker does not
+        big = np.maximum(b[:, 2] - b[:, 0], b[:, 3] - b[:, 1]) / res >= 4 * self.styles.scale
+        for i in idx[big]:
             painter.drawPath(self.path(lay, int(i), lod))
 
     def _plots(
