@@ -330,6 +330,18 @@ def test_values_are_checked_at_every_keystroke(qtbot, demo_dir) -> None:
     assert line.text() == "19"
     assert "0–14" in editor.observations.item(row, 5).toolTip()
     assert editor.observations.item(row, 1).text() == ""  # nothing committed yet
+
+    # the indicator is chosen by typing part of its name and picking the match
+    row = editor.add_observation_row()
+    combo = editor.observations.cellWidget(row, 0)
+    combo.lineEdit().selectAll()
+    type_text(combo.lineEdit(), "PM10")
+    popup = combo.completer().popup()
+    qtbot.waitUntil(popup.isVisible, timeout=TIMEOUT)
+    qtbot.keyClick(popup, Qt.Key.Key_Down)
+    qtbot.keyClick(popup, Qt.Key.Key_Return)
+    assert combo.currentData() == "air.pm10"
+    assert editor.observations.item(row, 2).text() == "µg/m³"
     editor.close()
     w.close()
 

@@ -29,6 +29,7 @@ from PySide6.QtGui import QAction, QBrush, QColor, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
+    QCompleter,
     QDateTimeEdit,
     QFormLayout,
     QHBoxLayout,
@@ -130,6 +131,13 @@ class _LiveDelegate(QStyledItemDelegate):
                 lambda text: self._editor._typed(self._table, row, column, text)
             )
         return widget
+
+
+def _show_start(combo: QComboBox, text: str) -> None:
+    """Show an editable combo's text from its beginning (the group and name, not the tail)."""
+    combo.setEditText(text)
+    if combo.lineEdit() is not None:
+        combo.lineEdit().setCursorPosition(0)
 
 
 class _EnterAddsRow(QObject):
@@ -408,7 +416,7 @@ class VisitEditor(QMainWindow):
         header = self.observations.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
-        self.observations.setColumnWidth(0, 300)
+        self.observations.setColumnWidth(0, 330)
         self.observations.setColumnWidth(1, 90)
         self.observations.setColumnWidth(2, 70)
         self.observations.setColumnWidth(3, 140)
@@ -822,7 +830,17 @@ class VisitEditor(QMainWindow):
             combo.addItem(self._indicator_text(indicator, lang), indicator.code)
         combo.setCurrentIndex(max(combo.findData(code), 0) if code else 0)
         combo.setMaxVisibleItems(20)
+        # Keyboard: type any part of a name ("pm10", "тоос") and pick from the matches.
+        combo.setEditable(True)
+        combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        completer = combo.completer()
+        completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
+        line = combo.lineEdit()
+        # Text that names no indicator goes back to the chosen one when the field is left.
+        line.editingFinished.connect(lambda c=combo: _show_start(c, c.itemText(c.currentIndex())))
         combo.currentIndexChanged.connect(lambda _i, c=combo: self._indicator_changed(c))
+        _show_start(combo, combo.itemText(combo.currentIndex()))
         return combo
 
     @staticmethod
@@ -998,6 +1016,7 @@ class VisitEditor(QMainWindow):
 
     # --- checks as you type ----------------------------------------------------------------
     def _indicator_changed(self, combo: QComboBox) -> None:
+        _show_start(combo, combo.itemText(combo.currentIndex()))
         for r in range(self.observations.rowCount()):
             if self.observations.cellWidget(r, 0) is combo:
                 self._check_observation(r)
@@ -1370,6 +1389,7 @@ class VisitEditor(QMainWindow):
                         combo.setItemText(
                             i, self._indicator_text(catalogue.get(combo.itemData(i)), lang)
                         )
+                    _show_start(combo, combo.itemText(combo.currentIndex()))
                 self._check_observation(r)
             for table, column in ((self.participants, 1), (self.findings, 2), (self.findings, 3)):
                 for r in range(table.rowCount()):
