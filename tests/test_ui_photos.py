@@ -182,3 +182,33 @@ def test_import_dialog_offset_from_gps_screen_photo(qtbot, ops, demo_dir, tmp_pa
     dialog.set_offset_from_screen(screen, "10:04:00")
     assert dialog.clock_offset.value() == -90
     assert dialog.options().clock_offset.total_seconds() == -90
+
+
+def test_main_window_import_and_check_seals(qtbot, demo_dir, tmp_path) -> None:
+    from pemdesk import visits
+    from pemdesk.ui.main_window import MainWindow
+    from pemdesk.ui.photos.window import VerifyDialog
+
+    with Store.open(demo_dir) as s:
+        visit_id = _draft(demo_dir)
+        import_photos(s, [make_jpeg(tmp_path / "a.jpg")], ImportOptions(visit_id=visit_id))
+        visits.finish_visit(s, visit_id)
+        s.conn.execute("UPDATE photo SET caption='changed' WHERE visit_id=?", [visit_id])
+    w = MainWindow(demo_dir)
+    qtbot.addWidget(w)
+    qtbot.waitUntil(lambda: w.loaded, timeout=TIMEOUT)
+    texts = {a.text(): a for a in w.menu_tools.actions()}
+    check = next(a for t, a in texts.items() if "лац" in t.lower() or "seal" in t.lower())
+    check.trigger()
+    qtbot.waitUntil(lambda: getattr(w, "_verify_dialog", None) is not None, timeout=TIMEOUT)
+    dialog = w._verify_dialog
+    assert isinstance(dialog, VerifyDialog) and not dialog.report.ok
+    bad = [dialog.tree.topLevelItem(i) for i in range(dialog.tree.topLevelItemCount())]
+    changed = [i for i in bad if i.isExpanded()]
+    assert len(changed) == 1 and "caption" in changed[0].child(0).text(1)
+    dialog.close()
+    imp = next(a for a in w.menu_file.actions() if a.text() in ("Зураг оруулах…", "Import photos…"))
+    imp.trigger()
+    assert w._photo_import_dialog.isVisible()
+    w._photo_import_dialog.close()
+    w.close()

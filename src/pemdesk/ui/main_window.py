@@ -81,6 +81,7 @@ PLUGINS: list[str] = [
     "pemdesk.ui.map.install:install",
     "pemdesk.ui.reports:install",
     "pemdesk.ui.about:install",
+    "pemdesk.ui.photos.window:install",
 ]
 
 
