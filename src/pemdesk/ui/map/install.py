@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWi
 from pemdesk import model
 from pemdesk.geo.mapdata import MapModel
 from pemdesk.i18n import _
+from pemdesk.labels import N_
 from pemdesk.ui.map.widget import MapWidget
 
 
@@ -24,7 +25,7 @@ def boundaries_model() -> MapModel:
 
 def install(window: Any) -> MapWidget:
     widget = MapWidget(window.ops, window, model=boundaries_model())
-    window.add_tab(widget, "Map")
+    window.add_tab(widget, N_("Map"))
     window.map_widget = widget
     window.site_selected.connect(widget.zoom_to_site)
     widget.visit_open_requested.connect(window.open_visit)
@@ -99,5 +100,5 @@ class VisitMapTab(QWidget):
 
 def install_editor(editor: Any) -> VisitMapTab:
     tab = VisitMapTab(editor)
-    editor.add_tab(tab, "Map")
+    editor.add_tab(tab, N_("Map"))
     return tab

@@ -329,7 +329,7 @@ class LayerPainter:
             painter.setPen(st.stage_pen[stage])
             painter.setBrush(st.stage_fill[stage])
             painter.drawPath(path)
-            if res < 5:
+            if res < 12:  # hatching from about zoom 14 (a few hectares fill the screen)
                 painter.setPen(Qt.PenStyle.NoPen)
                 painter.setBrush(hatches[stage])
                 painter.drawPath(path)
