@@ -212,3 +212,20 @@ def test_main_window_import_and_check_seals(qtbot, demo_dir, tmp_path) -> None:
     assert w._photo_import_dialog.isVisible()
     w._photo_import_dialog.close()
     w.close()
+
+
+def test_add_imported_photos_to_the_visit_by_hand(qtbot, ops, demo_dir, tmp_path) -> None:
+    visit_id = _draft(demo_dir)
+    with Store.open(demo_dir) as s:
+        import_photos(s, [make_jpeg(tmp_path / f"u{i}.jpg", color=(i * 70, 40, 40)) for i in range(3)],
+                      ImportOptions(auto_assign=False))  # fmt: skip
+    g = _gallery(qtbot, ops, demo_dir, visit_id)
+    assert g.list.count() == 0
+    dialog = g.add_unassigned()
+    qtbot.addWidget(dialog)
+    qtbot.waitUntil(lambda: dialog.chooser.list.count() == 3, timeout=TIMEOUT)
+    dialog.chooser.list.item(0).setSelected(True)
+    dialog.chooser.list.item(2).setSelected(True)
+    with qtbot.waitSignal(g.loaded, timeout=TIMEOUT):
+        dialog.accept_choice()
+    qtbot.waitUntil(lambda: g.list.count() == 2, timeout=TIMEOUT)

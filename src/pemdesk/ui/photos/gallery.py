@@ -12,6 +12,8 @@ from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QIcon, QImage, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QDialog,
+    QDialogButtonBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -100,7 +102,15 @@ class PhotoGallery(QWidget):
         self.remove_button.clicked.connect(self.remove_selected)
         self.compare_button = QPushButton()
         self.compare_button.clicked.connect(self.compare_selected)
-        for b in (self.import_button, self.view_button, self.remove_button, self.compare_button):
+        self.add_button = QPushButton()
+        self.add_button.clicked.connect(self.add_unassigned)
+        for b in (
+            self.import_button,
+            self.add_button,
+            self.view_button,
+            self.remove_button,
+            self.compare_button,
+        ):
             bar.addWidget(b)
         bar.addStretch(1)
         self.usage_label = QLabel()
@@ -145,6 +155,7 @@ class PhotoGallery(QWidget):
 
     def retranslate(self) -> None:
         self.import_button.setText(_("Import photos…"))
+        self.add_button.setText(_("Add imported photos…"))
         self.view_button.setText(_("View"))
         self.remove_button.setText(_("Remove from visit"))
         self.compare_button.setText(_("Compare by year"))
@@ -205,6 +216,7 @@ class PhotoGallery(QWidget):
         )
         self.compare_button.setEnabled(len(chosen) == 1 and chosen[0].photo_point_id is not None)
         self.import_button.setEnabled(not self.read_only)
+        self.add_button.setEnabled(not self.read_only and self.visit_id is not None)
         self.caption.setEnabled(len(chosen) == 1 and not self.read_only)
         self.caption.setText(chosen[0].caption if len(chosen) == 1 else "")
 
@@ -216,6 +228,45 @@ class PhotoGallery(QWidget):
             self.data_dir, visit_id=self.visit_id, paths=paths, ops=self.ops, parent=self
         )
         dialog.imported.connect(lambda _summary: self.reload())
+        self._keep(dialog)
+        dialog.show()
+        return dialog
+
+    def add_unassigned(self) -> Any:
+        """Choose among the photos in no visit and put them into this one (by hand)."""
+        if self.read_only or self.visit_id is None:
+            return None
+        dialog = QDialog(self)
+        dialog.setWindowTitle(_("Add imported photos…"))
+        dialog.resize(900, 600)
+        layout = QVBoxLayout(dialog)
+        layout.addWidget(QLabel(_("Photos in no visit; choose the ones taken on this visit:")))
+        chooser = PhotoGallery(self.ops, self.data_dir, None, dialog)
+        for b in (chooser.import_button, chooser.add_button, chooser.remove_button):
+            b.hide()
+        chooser.caption.setEnabled(False)
+        layout.addWidget(chooser, 1)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        layout.addWidget(buttons)
+        visit_id = self.visit_id
+
+        def accept() -> None:
+            from pemdesk.photos.library import assign_to_visit
+
+            ids = [p.id for p in chooser.selected_photos()]
+            if ids:
+                self.ops.write(
+                    lambda store: assign_to_visit(store, ids, visit_id), on_failure=self._failed
+                )
+            dialog.accept()
+
+        buttons.accepted.connect(accept)
+        buttons.rejected.connect(dialog.reject)
+        dialog.chooser = chooser  # type: ignore[attr-defined]
+        dialog.accept_choice = accept  # type: ignore[attr-defined]
+        chooser.reload()
         self._keep(dialog)
         dialog.show()
         return dialog
