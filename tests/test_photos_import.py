@@ -307,3 +307,45 @@ def test_disk_use_and_previews(store, tmp_path: Path) -> None:
     with Image.open(preview_path(store, photo)) as preview:
         assert preview.size == (853, 1280)  # upright: orientation 6 turns it portrait
     assert disk_usage(store).derived == 2
+
+
+def test_sigkill_during_import_leaves_database_and_files_in_agreement(tmp_path: Path) -> None:
+    """A real crash: the import is killed mid-way; every photo record has its whole original,
+    and the next start's clean-up removes the rest (a half-written copy, orphan files)."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from pemdesk.storage import Store
+
+    for i in range(60):
+        make_jpeg(tmp_path / "card" / f"p{i:02}.jpg", size=(1600, 1200), color=(i * 4, 90, 30))
+    data = tmp_path / "data"
+    Store.open(data).close()
+    child = subprocess.Popen(
+        [sys.executable, "-c",
+         "import sys; from pemdesk.storage import Store; from pemdesk.photos import import_photos;"
+         "s = Store.open(sys.argv[1]); print('GO', flush=True); import_photos(s, [sys.argv[2]])",
+         str(data), str(tmp_path / "card")],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert child.stdout is not None and child.stdout.readline().strip() == "GO"
+    pf = PhotoFiles(data)
+    deadline = time.time() + 60
+    while len(pf.originals_on_disk()) < 30 and time.time() < deadline:
+        time.sleep(0.01)
+    child.send_signal(signal.SIGKILL)
+    child.wait(30)
+    with Store.open(data) as store:
+        rows = store.conn.execute("SELECT sha256 FROM photo").fetchall()
+        assert 0 < len(rows) < 60
+        for (sha,) in rows:
+            assert hash_file(pf.original_path(sha)) == sha
+            assert q.blob(store, sha) is not None
+        purge_unreferenced(store)
+        assert sorted(pf.originals_on_disk()) == sorted(sha for (sha,) in rows)
+        assert not list((data / "photos" / ".tmp").iterdir())
+        again = import_photos(store, [tmp_path / "card"])
+        assert again.imported + again.count("duplicate") == 60
+        assert again.count("duplicate") == len(rows)
