@@ -22,7 +22,7 @@ def register(sub: argparse._SubParsersAction, groups: dict[str, Any]) -> None:
         choices=["plots", "sites", "tracks", "points"],
         help=_(
             "what the features become (default: polygons plots, lines tracks, points photo "
-            "points; without --site polygons and points become sites)"
+            "points; without --site polygons become sites and points are left out)"
         ),
     )
     p.add_argument("--site", help=_("the site the plots, tracks or photo points belong to"))

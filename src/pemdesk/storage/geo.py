@@ -90,7 +90,8 @@ def default_target(feature: GeoFeature, site_id: str | None) -> str | None:
     if kind == "polygon":
         return "plots" if site_id else "sites"
     if kind == "point":
-        return "points" if site_id else "sites"
+        # waypoints in a GPS file are rarely sites: without a site they are left out
+        return "points" if site_id else None
     return None
 
 
@@ -175,7 +176,8 @@ def import_geofile(
 
     ``as_`` forces one target for every feature (features of another geometry are ignored);
     otherwise polygons become plots (or sites without ``site_id``), lines tracks, points photo
-    points (or sites). ``selection``/``targets`` (by feature index) come from the GUI preview.
+    points (ignored without ``site_id``). ``selection``/``targets`` (by feature index) come from
+    the GUI preview.
     """
     if as_ is not None and as_ not in TARGETS:
         raise ValueError(as_)
