@@ -211,8 +211,10 @@ def import_geofile(
                 result.features += len(ids)
         if result.features == 0:
             raise InvalidInput(
-                f"{geofile.path.name}: оруулах зүйл алга ({_counts_text(geofile)}).",
-                f"{geofile.path.name}: nothing to import ({_counts_text(geofile)}).",
+                f"{geofile.path.name}: оруулах зүйл алга ({_counts_text(geofile, 'mn')}). "
+                "Цэгийг зургийн цэг болгохын тулд объектыг (--site), эсвэл --as-ийг заана уу.",
+                f"{geofile.path.name}: nothing to import ({_counts_text(geofile, 'en')}). "
+                "Give the site (--site) for photo points, or say --as.",
                 detail=f"as={as_ or 'auto'} site={site_id or '-'}",
             )
         if sha:
@@ -220,11 +222,20 @@ def import_geofile(
     return result
 
 
-def _counts_text(geofile: GeoFile) -> str:
+_KINDS = {
+    "polygon": ("олон өнцөгт", "polygons"),
+    "line": ("шугам", "lines"),
+    "point": ("цэг", "points"),
+    "collection": ("цуглуулга", "collections"),
+}
+
+
+def _counts_text(geofile: GeoFile, lang: str) -> str:
+    i = 0 if lang == "mn" else 1
     counts = geofile.counts()
-    parts = [f"{k}: {v}" for k, v in sorted(counts.items())]
+    parts = [f"{_KINDS.get(k, (k, k))[i]}: {v}" for k, v in sorted(counts.items())]
     if geofile.skipped:
-        parts.append(f"without geometry: {geofile.skipped}")
+        parts.append(f"{('геометргүй', 'without geometry')[i]}: {geofile.skipped}")
     return ", ".join(parts) or "0"
 
 
