@@ -100,6 +100,7 @@ class MapCanvas(QWidget):
         self._label_xy: tuple[np.ndarray, ...] | None = None
         self._labels_for = 0
         self.frame_times: list[float] = []
+        self._deferred_fit: tuple[tuple[float, float, float, float], float] | None = None
         self.timing = False
 
     # --- data -----------------------------------------------------------------------------
@@ -125,6 +126,15 @@ class MapCanvas(QWidget):
     def resizeEvent(self, event: Any) -> None:  # noqa: N802
         self.view.width, self.view.height = self.width(), self.height()
         super().resizeEvent(event)
+        if self._deferred_fit is not None and self.isVisible():
+            box, max_zoom = self._deferred_fit
+            self.fit(box, max_zoom)
+
+    def showEvent(self, event: Any) -> None:  # noqa: N802
+        super().showEvent(event)
+        if self._deferred_fit is not None:
+            box, max_zoom = self._deferred_fit
+            self.fit(box, max_zoom)
 
     def set_zoom(self, zoom: float, anchor: QPointF | None = None) -> None:
         zoom = float(np.clip(zoom, MIN_ZOOM, MAX_ZOOM))
@@ -156,6 +166,8 @@ class MapCanvas(QWidget):
     def fit(self, box: tuple[float, float, float, float] | None, max_zoom: float = 17.0) -> None:
         if box is None:
             return
+        # a hidden map (another tab) has no size yet: fit again once it is shown
+        self._deferred_fit = None if self.isVisible() else (box, max_zoom)
         self.view.width, self.view.height = max(self.width(), 1), max(self.height(), 1)
         self.view.fit(*box)
         self.view.zoom = min(self.view.zoom, max_zoom)
