@@ -139,6 +139,14 @@ def test_the_seal_itself_altered(sealed) -> None:
     assert [p.code for p in verify(store, visit.id).visits[0].problems] == ["seal-removed"]
 
 
+def test_an_altered_digest_is_named_as_such(sealed) -> None:
+    store, visit = sealed
+    with _raw(store) as raw:
+        raw.execute("UPDATE visit SET seal_digest=? WHERE id=?", ["22" * 32, visit.id])
+    codes = [p.code for p in verify(store, visit.id).visits[0].problems]
+    assert codes == ["seal-mismatch", "bad-signature"]
+
+
 def test_a_consistent_forgery_of_record_and_document_still_fails_the_signature(sealed) -> None:
     store, visit = sealed
     with _raw(store) as raw:
