@@ -478,3 +478,22 @@ def test_plot_from_a_gps_track(qtbot, base_model) -> None:
         geodesic_area_ha({"type": "Polygon", "coordinates": [ring]})
     )
     assert w.undo.count() == 1
+
+
+def test_measure_distance_and_area(qtbot, map_widget) -> None:
+    from pemdesk.geo.area import geodesic_length_m
+
+    w = map_widget
+    c = w.canvas
+    w.act_measure.trigger()
+    assert c.tool == "measure"
+    for p in (QPointF(200, 200), QPointF(500, 200), QPointF(500, 400)):
+        _click(c, p)
+    assert len(c.measure) == 3
+    expected = geodesic_length_m({"type": "LineString", "coordinates": c.measure})
+    text = w.edit_status_text()
+    assert f"{expected:,.1f}" in text and ("га" in text or "ha" in text)
+    qtbot.keyClick(c, Qt.Key.Key_Escape)
+    assert c.measure == []
+    w.act_select.trigger()
+    assert c.tool == "pan"

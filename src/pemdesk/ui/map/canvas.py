@@ -62,6 +62,7 @@ class MapCanvas(QWidget):
     view_changed = Signal()
     sketch_changed = Signal()  # the edited geometry changed (area, validity…)
     sketch_finished = Signal()
+    measure_changed = Signal()
 
     def __init__(self, model: MapModel | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -87,6 +88,7 @@ class MapCanvas(QWidget):
         self.selection: tuple[str, str] | None = None
         self.edit: EditGeometry | None = None
         self.sketch: list[list[float]] = []  # the ring being drawn
+        self.measure: list[list[float]] = []  # points of the measuring line
         self.selected_vertex: tuple[int, int, int] | None = None
         self._vertex_drag: tuple[int, int, int] | None = None
         self._edit_before: EditGeometry | None = None
@@ -493,6 +495,18 @@ class MapCanvas(QWidget):
                         painter.setBrush(QColor("#ff00ff") if selected else QColor("#ffffff"))
                         p = self._screen(*v)
                         painter.drawRect(QRectF(p.x() - 4, p.y() - 4, 8, 8))
+        if self.measure:
+            pts = [self._screen(*v) for v in self.measure]
+            for pen in (
+                QPen(QColor(sym.MEASURE_LINE.halo or "#ffffff"), 4),
+                QPen(QColor(sym.MEASURE_LINE.stroke), 2, Qt.PenStyle.DashLine),
+            ):
+                painter.setPen(pen)
+                painter.drawPolyline(QPolygonF(pts))
+            painter.setPen(QPen(QColor("#000000"), 1))
+            painter.setBrush(QColor("#ffffff"))
+            for p in pts:
+                painter.drawEllipse(p, 3, 3)
         if self.sketch:
             pts = [self._screen(*v) for v in self.sketch]
             painter.setPen(QPen(QColor("#00ffff"), 2, Qt.PenStyle.DashLine))
@@ -709,6 +723,10 @@ class MapCanvas(QWidget):
             self.sketch.append([lon, lat])
             self.sketch_changed.emit()
             self.update()
+        elif self.tool == "measure":
+            self.measure.append([lon, lat])
+            self.measure_changed.emit()
+            self.update()
         elif self.tool == "pick":
             self.point_picked.emit(lon, lat)
         elif self.tool == "edit":
@@ -725,6 +743,8 @@ class MapCanvas(QWidget):
         if self.tool in ("draw", "hole"):
             # the first click of the double-click already added a vertex
             self.finish_sketch()
+        elif self.tool == "measure":
+            pass  # the click already added the point; a double-click does not zoom here
         elif self.tool == "edit" and self.edit is not None:
             edge = self.edge_at(pos)
             if edge is not None:
@@ -761,6 +781,10 @@ class MapCanvas(QWidget):
         elif key == Qt.Key.Key_Escape and self.sketch:
             self.sketch = []
             self.sketch_changed.emit()
+            self.update()
+        elif key == Qt.Key.Key_Escape and self.measure:
+            self.measure = []
+            self.measure_changed.emit()
             self.update()
         elif key in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace) and self.tool == "edit":
             self.delete_selected_vertex()

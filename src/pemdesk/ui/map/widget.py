@@ -168,6 +168,7 @@ class MapWidget(QWidget):
         self.canvas.feature_clicked.connect(self._on_feature)
         self.canvas.point_picked.connect(self.position_picked)
         self.canvas.sketch_changed.connect(self._update_edit_status)
+        self.canvas.measure_changed.connect(self._update_measure_status)
         self.canvas.sketch_finished.connect(lambda: self._set_tool("edit"))
         if ops is not None:
             # every write announces a change (visit autosave too): reload a moment later, only
@@ -216,7 +217,10 @@ class MapWidget(QWidget):
         self.act_edit = self._action(
             N_("Edit vertices"), lambda: self._set_tool("edit"), checkable=True
         )
-        for a in (self.act_select, self.act_draw, self.act_hole, self.act_edit):
+        self.act_measure = self._action(
+            N_("Measure"), lambda: self._set_tool("measure"), checkable=True
+        )
+        for a in (self.act_select, self.act_draw, self.act_hole, self.act_edit, self.act_measure):
             self.tools.addAction(a)
             tb.addAction(a)
         self.act_select.setChecked(True)
@@ -252,16 +256,20 @@ class MapWidget(QWidget):
     def _set_tool(self, tool: str) -> None:
         self.canvas.tool = tool
         self.canvas.sketch = [] if tool not in ("draw", "hole") else self.canvas.sketch
+        if tool != "measure" and self.canvas.measure:
+            self.canvas.measure = []
+            self.canvas.update()
         for action, name in (
             (self.act_select, "pan"),
             (self.act_draw, "draw"),
             (self.act_hole, "hole"),
             (self.act_edit, "edit"),
+            (self.act_measure, "measure"),
         ):
             action.setChecked(name == tool)
         self.canvas.setCursor(
             Qt.CursorShape.CrossCursor
-            if tool in ("draw", "hole", "pick")
+            if tool in ("draw", "hole", "pick", "measure")
             else Qt.CursorShape.ArrowCursor
         )
         self._update_edit_status()
@@ -542,7 +550,27 @@ class MapWidget(QWidget):
         self._set_tool("pan")
         self.canvas.update()
 
+    def _update_measure_status(self) -> None:
+        from pemdesk.geo.area import geodesic_area_ha, geodesic_length_m
+
+        pts = self.canvas.measure
+        if len(pts) < 2:
+            self.edit_label.setText(_("Click points to measure; Esc starts again."))
+            return
+        text = _("Distance: {m} m").format(
+            m=format_number(geodesic_length_m({"type": "LineString", "coordinates": pts}), 1)
+        )
+        if len(pts) >= 3:
+            ring = {"type": "Polygon", "coordinates": [pts + [pts[0]]]}
+            if EditGeometry.from_geojson(ring).problem() is None:  # no area for a crossing one
+                area = format_number(geodesic_area_ha(ring), 4)
+                text += "   " + _("Area: {ha} ha").format(ha=area)
+        self.edit_label.setText(text)
+
     def _update_edit_status(self) -> None:
+        if self.canvas.tool == "measure":
+            self._update_measure_status()
+            return
         edit = self.canvas.edit
         if edit is None and not self.canvas.sketch:
             self.edit_label.setText("")
