@@ -229,3 +229,28 @@ def test_add_imported_photos_to_the_visit_by_hand(qtbot, ops, demo_dir, tmp_path
     with qtbot.waitSignal(g.loaded, timeout=TIMEOUT):
         dialog.accept_choice()
     qtbot.waitUntil(lambda: g.list.count() == 2, timeout=TIMEOUT)
+
+
+def test_photo_point_made_from_a_photo_then_suggested_for_the_next(
+    qtbot, ops, demo_dir, tmp_path
+) -> None:
+    visit_id = _draft(demo_dir)
+    with Store.open(demo_dir) as s:
+        site = s.get(model.Site, s.get(model.Visit, visit_id).site_id)
+        srcs = [make_jpeg(tmp_path / f"pp{i}.jpg", taken=f"{2024 + i}:07:01 10:00:00", lat=site.lat,
+                          lon=site.lon, bearing=30.0, color=(i * 90, 60, 60)) for i in range(2)]  # fmt: skip
+        import_photos(s, srcs, ImportOptions(visit_id=visit_id))
+    g = _gallery(qtbot, ops, demo_dir, visit_id)
+    assert g.site_id == site.id
+    g.list.item(0).setSelected(True)
+    assert g.point_button.isEnabled()
+    with qtbot.waitSignal(g.loaded, timeout=TIMEOUT):
+        g.photo_point_for_selected(name="ЗЦ-1", ask=False)
+    first = next(p for p in g.photos if p.photo_point_id)
+    g.list.clearSelection()
+    other = next(i for i in range(g.list.count()) if g.list.item(i).data(256) != first.id)
+    g.list.item(other).setSelected(True)
+    with qtbot.waitSignal(g.loaded, timeout=TIMEOUT):
+        g.photo_point_for_selected(ask=False)  # the suggestion: the point just made
+    assert {p.photo_point_id for p in g.photos} == {first.photo_point_id}
+    assert g.compare_button.isEnabled()

@@ -52,6 +52,7 @@ class GalleryData:
     photos: list[model.Photo]
     thumbs: dict[str, QImage]
     usage: Any
+    site_id: str | None = None
 
 
 def load_gallery(
@@ -72,7 +73,8 @@ def load_gallery(
             image = QImage(str(path))
             if not image.isNull():
                 thumbs[photo.sha256] = image
-    return GalleryData(photos, thumbs, disk_usage(store))
+    site_id = store.get(model.Visit, visit_id).site_id if visit_id else None
+    return GalleryData(photos, thumbs, disk_usage(store), site_id)
 
 
 class PhotoGallery(QWidget):
@@ -91,6 +93,7 @@ class PhotoGallery(QWidget):
         self.photos: list[model.Photo] = []
         self._dialogs: list[Any] = []
         self._thumbs: dict[str, QImage] = {}  # by the original's SHA-256
+        self.site_id: str | None = None
         layout = QVBoxLayout(self)
 
         bar = QHBoxLayout()
@@ -104,11 +107,14 @@ class PhotoGallery(QWidget):
         self.compare_button.clicked.connect(self.compare_selected)
         self.add_button = QPushButton()
         self.add_button.clicked.connect(self.add_unassigned)
+        self.point_button = QPushButton()
+        self.point_button.clicked.connect(self.photo_point_for_selected)
         for b in (
             self.import_button,
             self.add_button,
             self.view_button,
             self.remove_button,
+            self.point_button,
             self.compare_button,
         ):
             bar.addWidget(b)
@@ -159,6 +165,7 @@ class PhotoGallery(QWidget):
         self.view_button.setText(_("View"))
         self.remove_button.setText(_("Remove from visit"))
         self.compare_button.setText(_("Compare by year"))
+        self.point_button.setText(_("Photo point…"))
         self.caption_label.setText(_("Caption:"))
         self.empty_label.setText(_("No photos yet: import them from a camera or phone."))
 
@@ -175,6 +182,7 @@ class PhotoGallery(QWidget):
         if not shiboken6.isValid(self):
             return  # closed meanwhile
         self._thumbs.update(data.thumbs)
+        self.site_id = data.site_id
         selected = {p.id for p in self.selected_photos()}
         self.photos = data.photos
         self.list.clear()
@@ -215,6 +223,12 @@ class PhotoGallery(QWidget):
             bool(chosen) and not self.read_only and self.visit_id is not None
         )
         self.compare_button.setEnabled(len(chosen) == 1 and chosen[0].photo_point_id is not None)
+        self.point_button.setEnabled(
+            len(chosen) == 1
+            and not self.read_only
+            and self.site_id is not None
+            and chosen[0].lat is not None
+        )
         self.import_button.setEnabled(not self.read_only)
         self.add_button.setEnabled(not self.read_only and self.visit_id is not None)
         self.caption.setEnabled(len(chosen) == 1 and not self.read_only)
@@ -281,6 +295,60 @@ class PhotoGallery(QWidget):
         self._keep(viewer)
         viewer.show()
         return viewer
+
+    def photo_point_for_selected(self, name: str | None = None, ask: bool = True) -> None:
+        """Link the photo to the site's photo point it was taken from (close, same bearing), or
+        make a new photo point there; then photos taken there are compared by year."""
+        chosen = self.selected_photos()
+        if len(chosen) != 1 or self.site_id is None or self.read_only:
+            return
+        from pemdesk.photos.library import suggest_photo_point
+
+        photo, site_id = chosen[0], self.site_id
+        self.ops.run(
+            lambda store: suggest_photo_point(store, photo, site_id),
+            lambda point: self._point_suggested(photo, point, name, ask),
+            self._failed,
+        )
+
+    def _point_suggested(self, photo: model.Photo, point: Any, name: str | None, ask: bool) -> None:
+        from PySide6.QtWidgets import QInputDialog, QMessageBox
+
+        from pemdesk.photos.library import create_photo_point_from, link_to_photo_point
+
+        if not shiboken6.isValid(self):
+            return
+        if (
+            point is not None
+            and point.id != photo.photo_point_id
+            and (
+                not ask
+                or QMessageBox.question(
+                    self,
+                    _("Photo point…"),
+                    _("Taken at photo point “{name}”. Link it?").format(name=point.name),
+                )
+                == QMessageBox.StandardButton.Yes
+            )
+        ):
+            pid = point.id
+            self.ops.write(
+                lambda store: link_to_photo_point(store, photo.id, pid), on_failure=self._failed
+            )
+            return
+        if name is None and ask:
+            name, ok = QInputDialog.getText(
+                self, _("Photo point…"), _("Name of the new photo point:")
+            )
+            if not ok:
+                return
+        if not name:
+            return
+        site_id, text = self.site_id, name.strip()
+        self.ops.write(
+            lambda store: create_photo_point_from(store, photo.id, site_id, text),
+            on_failure=self._failed,
+        )
 
     def compare_selected(self) -> Any:
         chosen = self.selected_photos()
