@@ -230,3 +230,28 @@ def test_export_and_import_bundles_from_the_menu(qtbot, tmp_path: Path) -> None:
     server.close()
     with Store.open(data) as store:
         assert sc.record_sync_status(store, "site", site.id) == "confirmed"
+
+
+def test_closing_the_window_stops_a_running_sync(qtbot, demo_dir: Path) -> None:
+    import threading
+
+    from pemdesk.ui.main_window import MainWindow
+
+    window = MainWindow(demo_dir)
+    qtbot.addWidget(window)
+    area = window.sync_area
+    stopped = threading.Event()
+
+    def endless(progress):
+        try:
+            while True:
+                time.sleep(0.01)
+                progress.check()
+        finally:
+            stopped.set()
+
+    dialog = area._run("Sync", endless, lambda r: "")
+    qtbot.addWidget(dialog)
+    qtbot.wait(50)
+    window.close()
+    assert stopped.is_set() and not dialog.job.running

@@ -16,7 +16,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QFileDialog, QHeaderView, QLabel, QWidget
 
 from pemdesk.errors import Offline
@@ -48,6 +48,7 @@ class SyncArea(QObject):
         menu.addSeparator()
         self.action_conflicts = window.add_action(menu, N_("Conflicts…"), self.open_conflicts)
         window.ops.changed.connect(self.refresh)
+        window.installEventFilter(self)
         if hasattr(window, "language_changed"):
             window.language_changed.connect(lambda _lang: self._show_state())
         self._install_status_column()
@@ -56,6 +57,19 @@ class SyncArea(QObject):
         opened = os.environ.pop("PEMDESK_OPEN_BUNDLE", "")
         if opened:
             QTimer.singleShot(0, lambda: self.import_bundle(Path(opened)))
+
+    def eventFilter(self, watched: Any, event: Any) -> bool:  # noqa: N802 - Qt's name
+        if watched is self.window and event.type() == QEvent.Type.Close:
+            self.stop()
+        return False
+
+    def stop(self) -> None:
+        """Closing the program cancels a running transfer and waits for it to stop cleanly
+        (what was sent is kept; a half-written bundle is removed)."""
+        job = getattr(self.dialog, "job", None)
+        if job is not None and job.running:
+            self.dialog.progress.cancel()
+            job.wait(15_000)
 
     @property
     def data_dir(self) -> Path:

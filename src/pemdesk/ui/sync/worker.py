@@ -6,6 +6,7 @@ The job opens its own store connection (SQLite WAL lets it write while the views
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -19,15 +20,20 @@ class _Runner(QObject):
     def __init__(self, fn: Callable[[], Any]) -> None:
         super().__init__()
         self._fn = fn
+        self.finished_work = threading.Event()
 
     @Slot()
     def run(self) -> None:
         try:
             result = self._fn()
         except BaseException as exc:  # handed to the GUI thread
+            self.finished_work.set()
             self.failed.emit(exc)
-            return
-        self.done.emit(result)
+        else:
+            self.finished_work.set()
+            self.done.emit(result)
+        finally:
+            self.thread().quit()  # the job is over: no need to wait for the GUI thread
 
 
 class Job(QObject):
@@ -45,14 +51,18 @@ class Job(QObject):
         self._thread.started.connect(self._runner.run)
         self._runner.done.connect(self._on_done)
         self._runner.failed.connect(self._on_failed)
-        self.running = False
+        self._started = False
+
+    @property
+    def running(self) -> bool:
+        """Started and not yet finished (the result may still be on its way to the GUI)."""
+        return self._started and not self._runner.finished_work.is_set()
 
     def start(self) -> None:
-        self.running = True
+        self._started = True
         self._thread.start()
 
     def _stop_thread(self) -> None:
-        self.running = False
         self._thread.quit()
         self._thread.wait(10_000)
 
