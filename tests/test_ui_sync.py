@@ -255,3 +255,38 @@ def test_closing_the_window_stops_a_running_sync(qtbot, demo_dir: Path) -> None:
     qtbot.wait(50)
     window.close()
     assert stopped.is_set() and not dialog.job.running
+
+
+def test_sync_cell_tells_the_seal_receipt(qtbot, tmp_path: Path) -> None:
+    from nacl.signing import SigningKey
+    from PySide6.QtCore import Qt
+
+    from pemdesk.gazetteer import Gazetteer
+    from pemdesk.storage.receipts import store_receipts
+    from pemdesk.sync import receipts
+    from pemdesk.ui.main_window import MainWindow
+
+    server_key = SigningKey.generate()
+    data = tmp_path / "data"
+    with Store.open(data) as store:
+        gaz = Gazetteer.load()
+        aimag = gaz.aimags()[0]
+        site = store.save(model.Site(name_mn="Уурхай", aimag_code=aimag.code,
+                                     soum_code=gaz.soums(aimag.code)[0].code))  # fmt: skip
+        visit = store.save(model.Visit(site_id=site.id, started_at="2026-06-01T02:00:00.000Z"))
+        check = {"visit_id": visit.id, "revision": 1, "digest": "d" * 64, "seal_key": "k",
+                 "signature_valid": True, "digest_valid": True, "photos": [],
+                 "photos_missing": [], "problems": [], "status": receipts.VERIFIED}  # fmt: skip
+        receipt = receipts.make_receipt(
+            check, server_key=server_key, checked_at="2026-06-05T03:00:00.000Z", receipt_id="r"
+        )
+        assert store_receipts(store, [receipt], bytes(server_key.verify_key).hex()) == 1
+    window = MainWindow(data)
+    qtbot.addWidget(window)
+    window.select_site(site.id)
+    proxy = window.visits.model()
+    column = proxy.columnCount() - 1
+    qtbot.waitUntil(lambda: proxy.rowCount() == 1 and visit.id in proxy.receipts, timeout=10_000)
+    tip = proxy.data(proxy.index(0, column), Qt.ItemDataRole.ToolTipRole)
+    assert "2026.06.05" in tip
+    window.ops.shutdown()

@@ -75,3 +75,19 @@ def seals_awaiting_receipt(store: Store, public_key_hex: str) -> int:
             [public_key_hex],
         ).fetchone()
     return int(row[0])
+
+
+def receipt_statuses(store: Store, visit_ids: list[str]) -> dict[str, tuple[str, str]]:
+    """visit id -> (status, checked_at) of its latest receipt, for the visits given."""
+    out: dict[str, tuple[str, str]] = {}
+    with wrap_storage_errors(store.path):
+        for i in range(0, len(visit_ids), 500):
+            chunk = visit_ids[i : i + 500]
+            marks = ",".join("?" for _ in chunk)
+            for visit_id, status, checked_at in store.conn.execute(
+                f"SELECT visit_id, status, checked_at FROM seal_receipt WHERE visit_id IN ({marks}) "
+                "ORDER BY checked_at",
+                chunk,
+            ):
+                out[visit_id] = (status, checked_at)
+    return out

@@ -11,7 +11,7 @@ from typing import Any
 from PySide6.QtCore import QIdentityProxyModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor
 
-from pemdesk.i18n import _
+from pemdesk.i18n import _, format_datetime
 from pemdesk.labels import N_
 from pemdesk.ui.ops import Operations
 
@@ -23,6 +23,12 @@ STATUS_TEXT = {
     "sent": N_("sent"),
     "confirmed": N_("confirmed"),
     "conflict": N_("conflict"),
+}
+# The server's seal receipt of a finished visit, shown as the Sync cell's tooltip.
+RECEIPT_TEXT = {
+    "verified": N_("The server checked the seal and every photo on {when}."),
+    "photos_pending": N_("The server checked the seal on {when}; some photos have not arrived."),
+    "invalid": N_("The server found the seal does NOT match the record ({when})."),
 }
 STATUS_COLOUR = {
     "pending": QColor(180, 110, 0),
@@ -43,6 +49,7 @@ class SyncStatusProxy(QIdentityProxyModel):
         self.ops = ops
         self.setSourceModel(source)
         self.status: dict[str, str] = {}
+        self.receipts: dict[str, tuple[str, str]] = {}
         source.modelReset.connect(self.refresh)
         source.rowsInserted.connect(lambda *_a: self.refresh())
         ops.changed.connect(self.refresh)
@@ -87,6 +94,9 @@ class SyncStatusProxy(QIdentityProxyModel):
                 return status_label(state)
             if role == Qt.ItemDataRole.ForegroundRole:
                 return STATUS_COLOUR.get(state)
+            if role == Qt.ItemDataRole.ToolTipRole and visit.id in self.receipts:
+                status, when = self.receipts[visit.id]
+                return _(RECEIPT_TEXT.get(status, status)).format(when=format_datetime(when))
             return None
         return super().data(index, role)
 
@@ -101,15 +111,18 @@ class SyncStatusProxy(QIdentityProxyModel):
         if not ids:
             return
 
-        def load(store: Any) -> dict[str, str]:
+        def load(store: Any) -> tuple[dict[str, str], dict[str, tuple[str, str]]]:
             from pemdesk.storage import sync_client as sc
+            from pemdesk.storage.receipts import receipt_statuses
 
-            return sc.sync_status(store, "visit", ids)
+            return sc.sync_status(store, "visit", ids), receipt_statuses(store, ids)
 
         self.ops.run(load, self._got)
 
-    def _got(self, status: dict[str, str]) -> None:
+    def _got(self, result: tuple[dict[str, str], dict[str, tuple[str, str]]]) -> None:
+        status, receipts = result
         self.status.update(status)
+        self.receipts.update(receipts)
         rows = self.rowCount()
         if rows:
             self.dataChanged.emit(self.index(0, self.extra), self.index(rows - 1, self.extra))
