@@ -290,3 +290,36 @@ def test_sync_cell_tells_the_seal_receipt(qtbot, tmp_path: Path) -> None:
     tip = proxy.data(proxy.index(0, column), Qt.ItemDataRole.ToolTipRole)
     assert "2026.06.05" in tip
     window.ops.shutdown()
+
+
+def test_no_connection_is_a_calm_status(qtbot, tmp_path: Path, monkeypatch) -> None:
+    import socket
+
+    from pemdesk.device_key import load_or_create
+    from pemdesk.sync.client import META_DEVICE, META_SERVER_KEY, META_URL
+    from pemdesk.ui.main_window import MainWindow
+    from pemdesk.ui.sync import jobs
+
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    data = tmp_path / "data"
+    with Store.open(data) as store:
+        load_or_create(data)
+        store.set_meta(META_DEVICE, "0190d6b0-0000-7000-8000-000000000001")
+        store.set_meta(META_SERVER_KEY, "00" * 32)
+        store.set_meta(META_URL, f"http://127.0.0.1:{port}")
+    monkeypatch.setitem(jobs.TRANSPORT_OPTIONS, "retries", 1)
+    monkeypatch.setitem(jobs.TRANSPORT_OPTIONS, "backoff_s", 0.01)
+    window = MainWindow(data)
+    qtbot.addWidget(window)
+    area = window.sync_area
+    qtbot.waitUntil(area.action_sync.isEnabled, timeout=10_000)
+    dialog = area.sync_now()
+    qtbot.addWidget(dialog)
+    with qtbot.waitSignal(dialog.job.failed, timeout=30_000):
+        pass
+    assert isinstance(dialog.error, Offline)
+    qtbot.waitUntil(lambda: area.offline and area.state.text() != "", timeout=10_000)
+    assert "холболт" in area.state.text()  # said in the status bar, no error box
+    window.ops.shutdown()

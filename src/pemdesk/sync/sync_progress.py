@@ -42,6 +42,11 @@ class SyncProgress(Progress):
             self.records_done += n
         super().step(n)
 
+    def sleep(self, seconds: float) -> None:
+        """Wait between retries, but stop at once when the user cancels."""
+        self._cancel.wait(seconds)
+        self.check()
+
     def add_bytes(self, n: int) -> None:
         self.bytes_done += n
         self._samples.append((time.monotonic(), self.bytes_done))

@@ -14,6 +14,8 @@ from pemdesk.storage import Store
 from pemdesk.sync.sync_progress import SyncProgress
 
 LAST_SYNC_KEY = "last_sync_at"  # shown by the main window's status bar
+# Retries of the sync transport from the GUI (tests make them short).
+TRANSPORT_OPTIONS: dict[str, Any] = {"retries": 6, "backoff_s": 2.0}
 
 
 def sync_now(data_dir: Path, progress: SyncProgress, originals: bool = True) -> Any:
@@ -27,7 +29,9 @@ def sync_now(data_dir: Path, progress: SyncProgress, originals: bool = True) -> 
         carry = blobs_to_carry(store)
         progress.photos_total = len(carry)
         progress.bytes_total = sum(int(b["size"]) for b in carry)
-        with SyncClient.for_store(store, progress=progress) as client:
+        progress.update(label="connect")
+        options = dict(TRANSPORT_OPTIONS, sleep=progress.sleep)  # Cancel also cuts a retry wait
+        with SyncClient.for_store(store, progress=progress, **options) as client:
             report = client.sync(originals=originals)
         progress.photos_done = report.blobs_uploaded
         store.set_meta(LAST_SYNC_KEY, utc_now())

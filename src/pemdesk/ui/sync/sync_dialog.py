@@ -137,6 +137,7 @@ class SyncDialog(QDialog):
     def poll(self) -> None:
         p = self.progress
         phases = {
+            "connect": _("Connecting to the server…"),
             "records": _("Sending records…"),
             "photos": _("Sending photos…"),
             "pull": _("Receiving changes…"),
