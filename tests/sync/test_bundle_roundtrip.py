@@ -6,6 +6,8 @@ import hashlib
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pemdesk import model
 from pemdesk.device_key import load_or_create
@@ -220,3 +222,42 @@ def test_server_restored_from_backup_asks_for_earlier_changes(tmp_path: Path) ->
         assert {d["name_mn"] for d in server.dump()["site"].values()} == {"Нэг", "Хоёр"}
     finally:
         server.close()
+
+
+@settings(max_examples=15, deadline=None, derandomize=True)
+@given(order=st.lists(st.integers(0, 5), min_size=1, max_size=10))
+def test_ack_and_pull_bundles_in_any_order(order) -> None:
+    """A laptop gets three rounds of ack + pull bundles and imports them in any order, any number
+    of times: refusals change nothing, and in the end it has exactly everything, once."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        server = ServerStore.open(root / "server")
+        try:
+            bat = laptop(root, server, "Бат")
+            dulmaa = laptop(root, server, "Дулмаа")
+            received: list[Path] = []
+            for n in range(3):
+                bat.save(a_site(f"Бат {n}"))
+                round_trip(bat, server, root / f"bat{n}", pull=False)
+                dulmaa.save(a_site(f"Дулмаа {n}"))
+                _, report = round_trip(dulmaa, server, root / f"d{n}")
+                received += [report.ack_path, report.pull_path]
+            for i in order:
+                before = snapshot(dulmaa)
+                try:
+                    bc.import_bundle(dulmaa, received[i])
+                except BundleError as exc:
+                    assert "earlier bundle" in exc.en
+                    assert snapshot(dulmaa) == before
+            for path in received:  # then all, in order
+                bc.import_bundle(dulmaa, path)
+            names = sorted(s.name_mn for s in dulmaa.list_sites())
+            assert names == sorted(
+                [f"Бат {n}" for n in range(3)] + [f"Дулмаа {n}" for n in range(3)]
+            )
+            assert dulmaa.pending_changes() == 0
+            assert sc.canonical_dump(dulmaa) == server.dump()  # converged to the server
+        finally:
+            server.close()
