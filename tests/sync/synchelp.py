@@ -110,6 +110,12 @@ def random_edit(store: Any, rng: random.Random, mine: dict[str, list[str]]) -> s
         mine.setdefault("visit", []).append(visit.id)
         new_finding(store, visit.id)
         return f"visit {visit.id}"
+    if choice == 5 and rng.random() < 0.3:
+        plots = store.list_plots(site_id)
+        if plots:
+            plot = rng.choice(plots)
+            store.delete(model.Plot, plot.id)  # a tombstone that must reach everyone
+            return f"plot delete {plot.id}"
     visits = [v for v in mine.get("visit", []) if store.exists(model.Visit, v)]
     if visits:
         visit = store.get(model.Visit, rng.choice(visits))

@@ -229,14 +229,18 @@ def test_photos_in_order_resumable_and_on_demand(live_server: LiveServer, tmp_pa
     rng = random.Random(3)
     original = rng.randbytes(700_000)
     orig_sha = _add_blob(a, original, "original")
+    preview_sha = _add_blob(a, rng.randbytes(150_000), "preview", orig_sha)
     thumb_sha = _add_blob(a, rng.randbytes(20_000), "thumb", orig_sha)
     order: list[str] = []
     with client_for(a, chunk_size=128 * 1024) as client:
-        client.on_chunk = lambda sha, offset: order.append(sha)
+        client.on_chunk = lambda sha, offset: order.append(sha) if sha not in order else None
         report = client.sync(originals=False)
-    assert report.blobs_uploaded == 1 and report.blobs_deferred == 1
-    assert order == [thumb_sha]
-    assert live_server.store.blobs_missing([orig_sha, thumb_sha]) == [orig_sha]
+    # Records first (the sync pushed them before any photo), then thumbnails, then previews;
+    # the original waits for a faster link or a USB bundle.
+    assert report.blobs_uploaded == 2 and report.blobs_deferred == 1
+    assert order == [thumb_sha, preview_sha]
+    assert live_server.store.blobs_missing([orig_sha, thumb_sha, preview_sha]) == [orig_sha]
+    assert sc.upload_queue(a, originals=False) == []
     # The original goes over a link that is cut in the middle of its third chunk.
     with NetProxy(live_server.port) as proxy, client_for(a, proxy.url, chunk_size=128 * 1024) as client:
         proxy.arm(UP, 2 * 128 * 1024 + 60_000)
@@ -249,7 +253,9 @@ def test_photos_in_order_resumable_and_on_demand(live_server: LiveServer, tmp_pa
     # Another monitor fetches the thumbnail on demand.
     with client_for(b) as client:
         path = client.download_blob(orig_sha, "thumb")
-    assert hashlib.sha256(path.read_bytes()).hexdigest() == thumb_sha
+        assert hashlib.sha256(path.read_bytes()).hexdigest() == thumb_sha
+        path = client.download_blob(orig_sha, "preview")
+        assert hashlib.sha256(path.read_bytes()).hexdigest() == preview_sha
 
 
 def test_server_killed_during_pushes(live_server: LiveServer, tmp_path: Path) -> None:

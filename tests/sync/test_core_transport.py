@@ -41,6 +41,8 @@ def test_a_silent_server_is_a_stall_and_retries_are_bounded() -> None:
     assert 1.0 <= sleeps[0] <= 2.0 and 2.0 <= sleeps[1] <= 4.0 and 2.5 <= sleeps[2] <= 5.0
     transport.close()
     listener.close()
+    for conn in accepted:
+        conn.close()
 
 
 def test_a_slow_but_flowing_transfer_is_never_cut(tmp_path: Path) -> None:
