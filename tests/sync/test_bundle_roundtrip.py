@@ -188,11 +188,18 @@ def test_photos_travel_and_are_confirmed(server: ServerStore, tmp_path: Path) ->
     (store.data_dir / rel).write_bytes(data)
     add_blob(store, BlobRow(sha256=sha, size=len(data), path=rel, mime="image/jpeg",
                             kind="original", derived_from=None))  # fmt: skip
+    thumb = b"\xff\xd8 thumbnail"
+    thumb_sha = hashlib.sha256(thumb).hexdigest()
+    (store.data_dir / f"photos/{thumb_sha}").write_bytes(thumb)
+    add_blob(store, BlobRow(sha256=thumb_sha, size=len(thumb), path=f"photos/{thumb_sha}",
+                            mime="image/jpeg", kind="thumb", derived_from=sha))  # fmt: skip
     exported, report = round_trip(store, server, tmp_path)
-    assert exported.blobs == 1 and report.blobs_added == 1
+    assert exported.blobs == 2 and report.blobs_added == 2
     assert server.blob_path(sha).read_bytes() == data
+    assert server.blob_info(sha, "thumb")["sha256"] == thumb_sha  # filed as sha's thumbnail
+    assert server.blob_info(sha)["kind"] == "original"
     ack = bc.import_bundle(store, report.ack_path)
-    assert ack.blobs_confirmed == 1
+    assert ack.blobs_confirmed == 2
     assert bc.export_push_bundle(store, tmp_path / "next.pemsync").blobs == 0
 
 

@@ -20,13 +20,15 @@ def blobs_to_carry(store: Store, budget_bytes: int | None = None) -> list[dict[s
     Files of demo photos never leave the laptop (their records are local-only)."""
     with wrap_storage_errors(store.path):
         cur = store.conn.execute(
-            "SELECT sha256, size, path, kind FROM blob WHERE upload_state <> 'present' "
+            "SELECT sha256, size, path, kind, mime, derived_from FROM blob "
+            "WHERE upload_state <> 'present' "
             "AND NOT EXISTS (SELECT 1 FROM photo p JOIN visit v ON v.id = p.visit_id "
             "JOIN site s ON s.id = v.site_id WHERE s.is_demo = 1 AND p.sha256 = "
             "COALESCE(blob.derived_from, blob.sha256)) "
             f"ORDER BY {_ORDER}"
         )
-        rows = [dict(zip(("sha256", "size", "path", "kind"), r, strict=True)) for r in cur]
+        keys = ("sha256", "size", "path", "kind", "mime", "derived_from")
+        rows = [dict(zip(keys, r, strict=True)) for r in cur]
     out, total = [], 0
     for row in rows:
         path = store.data_dir / Path(row["path"])

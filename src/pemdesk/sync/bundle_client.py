@@ -125,7 +125,17 @@ def export_push_bundle(
             "device_seq": [first, last] if ops else None,
             "requires_server_high_water_at_most": (first - 1) if first else None,
             "pull_after": {"scope": SCOPE_ALL, "epoch": epoch, "seq": seq},
-        },
+            # What each photo file is, so the server files thumbnails and previews as such.
+            "blobs": [
+                {
+                    "sha256": b["sha256"],
+                    "kind": b["kind"],
+                    "mime": b.get("mime") or "",
+                    "derived_from": b.get("derived_from"),
+                }
+                for b in carry
+            ],
+        },  # fmt: skip
         check=progress.check,
     )
     if ops:

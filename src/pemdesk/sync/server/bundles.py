@@ -196,8 +196,12 @@ def _apply(
             ) from exc
         raise
     added = 0
+    described = {
+        str(b.get("sha256")): b for b in opened.info.get("blobs") or [] if isinstance(b, dict)
+    }
     for sha in opened.blobs:
-        if server.add_blob(sha, opened.blob_path(sha)):
+        kind, mime, derived_from = _blob_meta(described.get(sha) or {})
+        if server.add_blob(sha, opened.blob_path(sha), kind, mime, derived_from):
             added += 1
     made = seal_receipts.check_seals(server, via=f"bundle:{bundle_id}")
     seqs = [o["device_seq"] for o in ops]
@@ -241,6 +245,19 @@ def _apply(
             after = opened.info.get("pull_after")
             report.pull_path = write_pull_bundle(server, device_id, out, after)
     return report
+
+
+def _blob_meta(meta: dict[str, Any]) -> tuple[str, str, str | None]:
+    """Kind, MIME type and original of a carried file, as far as they are well-formed."""
+    kind = meta.get("kind") if meta.get("kind") in ("original", "preview", "thumb") else "original"
+    mime = str(meta.get("mime") or "")[:80]
+    derived = meta.get("derived_from")
+    ok = (
+        isinstance(derived, str)
+        and len(derived) == 64
+        and all(c in "0123456789abcdef" for c in derived)
+    )
+    return str(kind), mime, derived if ok and kind != "original" else None
 
 
 def _device_key(server: ServerStore, device_id: str) -> VerifyKey:
