@@ -225,3 +225,15 @@ def test_amended_revision_names_the_one_it_replaces(sealed, tmp_path: Path) -> N
     text = pdftotext(pdf)
     assert visit.id in text and visit.seal_digest[:16] in text
     assert "хувилбар 2" in text
+
+
+def test_prints_from_the_cached_preview_when_there_is_one(sealed) -> None:
+    from pemdesk.photos.files import PhotoFiles
+    from pemdesk.reports.photos import photo_file
+
+    store, visit = sealed
+    photo = next(p for p in store.visit_detail(visit.id).photos if p.orientation == 6)
+    files = PhotoFiles(store.data_dir)
+    assert photo_file(store, photo) == (files.original_path(photo.sha256), 6)
+    preview = files.ensure_derived(photo.sha256, photo.orientation, "preview")
+    assert photo_file(store, photo) == (preview, 1)  # previews are already upright
