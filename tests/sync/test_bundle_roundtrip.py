@@ -268,3 +268,35 @@ def test_ack_and_pull_bundles_in_any_order(order) -> None:
             assert sc.canonical_dump(dulmaa) == server.dump()  # converged to the server
         finally:
             server.close()
+
+
+def test_pull_bundle_brings_thumbnails_and_previews(server: ServerStore, tmp_path: Path) -> None:
+    from pemdesk.photos.files import PhotoFiles
+    from pemdesk.storage.photos import BlobRow, add_blob, blob
+
+    bat = laptop(tmp_path, server, "Бат")
+    site = bat.save(a_site())
+    visit = bat.save(model.Visit(site_id=site.id, started_at="2026-06-01T02:00:00.000Z"))
+    original = b"\xff\xd8 original " * 1000
+    sha = hashlib.sha256(original).hexdigest()
+    files = {"original": original, "thumb": b"\xff\xd8 thumb", "preview": b"\xff\xd8 preview" * 9}
+    for kind, data in files.items():
+        digest = hashlib.sha256(data).hexdigest()
+        rel = f"photos/{digest}"
+        (bat.data_dir / "photos").mkdir(exist_ok=True)
+        (bat.data_dir / rel).write_bytes(data)
+        add_blob(bat, BlobRow(sha256=digest, size=len(data), path=rel, mime="image/jpeg",
+                              kind=kind, derived_from=None if kind == "original" else sha))  # fmt: skip
+    bat.save(model.Photo(sha256=sha, visit_id=visit.id, size_bytes=len(original)))
+    round_trip(bat, server, tmp_path / "bat")
+    dulmaa = laptop(tmp_path, server, "Дулмаа")
+    _, report = round_trip(dulmaa, server, tmp_path / "dulmaa")
+    pulled = bc.import_bundle(dulmaa, report.pull_path)
+    assert pulled.blobs_confirmed == 2  # thumbnail and preview, never the original
+    paths = PhotoFiles(dulmaa.data_dir)
+    assert paths.thumb_path(sha).read_bytes() == files["thumb"]
+    assert paths.preview_path(sha).read_bytes() == files["preview"]
+    assert not paths.original_path(sha).exists()
+    thumb = blob(dulmaa, hashlib.sha256(files["thumb"]).hexdigest())
+    assert thumb["upload_state"] == "present" and thumb["derived_from"] == sha
+    assert bc.export_push_bundle(dulmaa, tmp_path / "next.pemsync").blobs == 0  # not sent back

@@ -248,3 +248,32 @@ def _apply_pull(store: Store, opened: fmt.OpenedBundle, report: ImportReport) ->
     changes = [c for c in opened.records if isinstance(c, dict) and "entity" in c and "id" in c]
     sc.pull_apply(store, changes, epoch=epoch, next_after=upto)
     report.pulled = len(changes)
+    report.blobs_confirmed = _keep_photo_variants(store, opened)
+
+
+def _keep_photo_variants(store: Store, opened: fmt.OpenedBundle) -> int:
+    """Other monitors' thumbnails and previews that came with a pull bundle, into the photo
+    store (their hashes were verified while the bundle was opened)."""
+    import shutil
+
+    from pemdesk.photos.files import PhotoFiles
+
+    files = PhotoFiles(store.data_dir)
+    kept = 0
+    for meta in opened.info.get("blobs") or []:
+        if not isinstance(meta, dict) or meta.get("sha256") not in opened.blobs:
+            continue
+        kind, original = meta.get("kind"), str(meta.get("derived_from") or "")
+        if kind not in ("thumb", "preview") or len(original) != 64:
+            continue
+        target = files.thumb_path(original) if kind == "thumb" else files.preview_path(original)
+        if not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            partial = target.with_name(target.name + ".partial")
+            shutil.copyfile(opened.blob_path(str(meta["sha256"])), partial)
+            partial.replace(target)
+        size = target.stat().st_size
+        sc.register_download(store, str(meta["sha256"]), size, files.relative(target), kind,
+                             original)  # fmt: skip
+        kept += 1
+    return kept

@@ -18,7 +18,7 @@ from nacl.signing import VerifyKey
 
 from pemdesk.ids import utc_now
 from pemdesk.sync import bundle as fmt
-from pemdesk.sync.bundle import BundleError
+from pemdesk.sync.bundle import BlobSource, BundleError
 from pemdesk.sync.protocol import MAX_BATCH_OPS, SCOPE_ALL, ErrorCode, ProtocolError, validate_op
 from pemdesk.sync.server import seal_receipts
 from pemdesk.sync.server.store import ServerStore
@@ -300,10 +300,44 @@ def write_ack_bundle(
     return path
 
 
+PULL_PHOTO_BUDGET = 200 * 1024 * 1024
+
+
+def _photo_variants(
+    server: ServerStore, changes: list[dict[str, Any]], budget: int
+) -> list[tuple[BlobSource, dict[str, Any]]]:
+    """Thumbnails, then previews, of the photos in ``changes`` (never originals), within budget."""
+    originals = sorted(
+        {str(c["data"].get("sha256")) for c in changes
+         if c.get("entity") == "photo" and not c.get("deleted")
+         and isinstance(c.get("data"), dict) and c["data"].get("sha256")}
+    )  # fmt: skip
+    out: list[tuple[BlobSource, dict[str, Any]]] = []
+    total = 0
+    for variant in ("thumb", "preview"):
+        for original in originals:
+            info = server.blob_info(original, variant)
+            if info is None or total + int(info["size"]) > budget:
+                continue
+            path = server.blob_path(info["sha256"])
+            if not path.is_file():
+                continue
+            total += int(info["size"])
+            meta = {"sha256": info["sha256"], "kind": variant, "mime": info["mime"] or "",
+                    "derived_from": original}  # fmt: skip
+            out.append((BlobSource(info["sha256"], path), meta))
+    return out
+
+
 def write_pull_bundle(
-    server: ServerStore, device_id: str, out_dir: Path, pull_after: Any = None
+    server: ServerStore,
+    device_id: str,
+    out_dir: Path,
+    pull_after: Any = None,
+    photo_budget: int = PULL_PHOTO_BUDGET,
 ) -> Path:
-    """Every change after the device's cursor (as its push bundle reported it), in order."""
+    """Every change after the device's cursor (as its push bundle reported it), in order, with
+    the thumbnails and previews of the photos among them (within ``photo_budget`` bytes)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     after = 0
     if isinstance(pull_after, dict) and pull_after.get("epoch") == server.epoch:
@@ -317,6 +351,7 @@ def write_pull_bundle(
         cursor = page.next_after
         if not page.has_more:
             break
+    variants = _photo_variants(server, changes, photo_budget)
     path = out_dir / fmt.bundle_filename("pull", device_id, after, cursor)
     fmt.write_bundle(
         path,
@@ -326,7 +361,9 @@ def write_pull_bundle(
         signing_key=server.signing_key,
         recipient=_device_key(server, device_id),
         records=changes,
+        blobs=[source for source, _meta in variants],
         info={
+            "blobs": [meta for _source, meta in variants],
             "scope": SCOPE_ALL,
             "epoch": server.epoch,
             "after": after,
