@@ -104,7 +104,11 @@ def export_push_bundle(
         raise InvalidInput(
             f"Файл аль хэдийн байна: {out}", f"The file already exists: {out}", detail=str(out)
         )
-    carry = blobs_to_carry(store, photo_budget_bytes) if photos else []
+    # One file must stay readable on FAT32 sticks and under the reader's limit: the photos that do
+    # not fit wait for the next bundle (it is cumulative).
+    ceiling = fmt.DEFAULT_LIMITS.max_file_bytes - 64 * 1024 * 1024
+    budget = ceiling if photo_budget_bytes is None else min(photo_budget_bytes, ceiling)
+    carry = blobs_to_carry(store, budget) if photos else []
     all_blobs = blobs_to_carry(store) if photos else []
     total_bytes = sum(int(b["size"]) for b in carry)
     _set(progress, records_total=len(ops), photos_total=len(carry), bytes_total=total_bytes)
