@@ -109,6 +109,7 @@ def export_push_bundle(
     ceiling = fmt.DEFAULT_LIMITS.max_file_bytes - 64 * 1024 * 1024
     budget = ceiling if photo_budget_bytes is None else min(photo_budget_bytes, ceiling)
     carry = blobs_to_carry(store, budget) if photos else []
+    carry = [b for b in carry if int(b["size"]) <= fmt.DEFAULT_LIMITS.max_blob_bytes]
     all_blobs = blobs_to_carry(store) if photos else []
     total_bytes = sum(int(b["size"]) for b in carry)
     _set(progress, records_total=len(ops), photos_total=len(carry), bytes_total=total_bytes)
