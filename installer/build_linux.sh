@@ -36,7 +36,9 @@ install -m 644 installer/linux/pemdesk.desktop "$DIST/$NAME/pemdesk.desktop"
 install -m 644 installer/linux/pemdesk-mime.xml "$DIST/$NAME/pemdesk-mime.xml"
 install -m 755 installer/linux/install-desktop-entry.sh "$DIST/$NAME/install-desktop-entry.sh"
 install -m 644 installer/linux/README.txt "$DIST/$NAME/README.txt"
-install -m 644 installer/THIRD_PARTY_LICENSES.md "$DIST/$NAME/THIRD_PARTY_LICENSES.md"
+# The bundled licence file again, now with the native libraries PyInstaller copied in.
+"$PY" installer/collect_licenses.py --bundle "$DIST/$NAME" --output "$DIST/$NAME/THIRD_PARTY_LICENSES.md"
+cp "$DIST/$NAME/THIRD_PARTY_LICENSES.md" "$DIST/$NAME/_internal/pemdesk/resources/THIRD_PARTY_LICENSES.md"
 
 echo "== tarball"
 tar -C "$DIST" -czf "$DIST/$NAME.tar.gz" "$NAME"
