@@ -7,6 +7,7 @@ it is printed, so a report with eight 12-megapixel photos stays around a megabyt
 from __future__ import annotations
 
 import io
+from concurrent.futures import Executor, Future
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -97,19 +98,80 @@ def print_jpeg(
     return buffer.getvalue(), out_w_pt, out_h_pt
 
 
-def photo_flowables(
-    sources: list[PhotoSource | None], box_w_pt: float, box_h_pt: float, missing_text: str = ""
-) -> list[Any]:
-    """``photo_flowable`` for many photos, decoded in parallel (Pillow decodes without the GIL)."""
-    import os
-    from concurrent.futures import ThreadPoolExecutor
+def printed_size(
+    source: PhotoSource, box_w_pt: float, box_h_pt: float
+) -> tuple[float, float]:
+    """The size (pt) a photo prints at in the box, from its header only (no decoding)."""
+    from PIL import Image
 
-    workers = max(1, min(len(sources), os.cpu_count() or 1, 8))
-    if workers == 1:
+    from pemdesk.photos.files import register_heif
+
+    register_heif()
+    path, orientation = source
+    with Image.open(path) as image:
+        w, h = image.size
+    if orientation in (5, 6, 7, 8):
+        w, h = h, w
+    fit = min(box_w_pt / w, box_h_pt / h)
+    return w * fit, h * fit
+
+
+def photo_flowables(
+    sources: list[PhotoSource | None],
+    box_w_pt: float,
+    box_h_pt: float,
+    missing_text: str = "",
+    pool: Executor | None = None,
+) -> list[Any]:
+    """``photo_flowable`` for many photos.
+
+    With a ``pool`` the photos are decoded on its threads (Pillow decodes without the GIL) while
+    the pages before them are laid out; each flowable waits for its photo only when it is drawn.
+    """
+    if pool is None:
         return [photo_flowable(s, box_w_pt, box_h_pt, missing_text) for s in sources]
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(lambda s: photo_flowable(s, box_w_pt, box_h_pt, missing_text),
-                             sources))  # fmt: skip
+    out: list[Any] = []
+    for source in sources:
+        try:
+            if source is None:
+                raise OSError("no file")
+            w, h = printed_size(source, box_w_pt, box_h_pt)
+        except (OSError, ValueError):
+            out.append(_Missing(box_w_pt, min(box_h_pt, box_w_pt * 0.6), missing_text))
+            continue
+        future = pool.submit(print_jpeg, source[0], box_w_pt, box_h_pt, source[1])
+        out.append(_deferred(future, w, h, missing_text))
+    return out
+
+
+def _deferred(future: Future[tuple[bytes, float, float]], width: float, height: float,
+              missing_text: str) -> Any:  # fmt: skip
+    """A flowable of the given size that draws the photo once its decoding has finished."""
+    from reportlab.lib import colors
+    from reportlab.lib.utils import ImageReader
+    from reportlab.platypus import Flowable
+
+    from pemdesk.reports.fonts import FONT
+
+    class DeferredPhoto(Flowable):  # type: ignore[misc]
+        def wrap(self, available_w: float, available_h: float) -> tuple[float, float]:
+            return width, height
+
+        def draw(self) -> None:
+            try:
+                data = future.result()[0]
+            except (OSError, ValueError):
+                self.canv.setFillColor(colors.HexColor("#f0f0f0"))
+                self.canv.rect(0, 0, width, height, fill=1, stroke=1)
+                self.canv.setFillColor(colors.black)
+                self.canv.setFont(FONT, 7)
+                self.canv.drawCentredString(width / 2, height / 2, missing_text)
+                return
+            self.canv.drawImage(ImageReader(io.BytesIO(data)), 0, 0, width, height)
+
+    flowable = DeferredPhoto()
+    flowable.width, flowable.height = width, height
+    return flowable
 
 
 def photo_flowable(

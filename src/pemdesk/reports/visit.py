@@ -380,12 +380,17 @@ def render_visit(
     story.append(sig)
 
     # --- photos ------------------------------------------------------------------------------
-    if d.photos:
+    if not d.photos:
+        return build_pdf(story, target, meta)
+    import os
+    from concurrent.futures import ThreadPoolExecutor
+
+    # Photos decode on other threads while the pages before them are laid out.
+    with ThreadPoolExecutor(max_workers=max(1, min(8, os.cpu_count() or 1))) as pool:
         story.append(PageBreak())
         story.append(para(_("Photos"), st["h2"]))
-        story += _photo_grid(data, lang, st, photos_per_page)
-
-    return build_pdf(story, target, meta)
+        story += _photo_grid(data, lang, st, photos_per_page, pool)
+        return build_pdf(story, target, meta)
 
 
 def common_area(plot: model.Plot, lang: str) -> str:
@@ -415,7 +420,11 @@ def _participant_rows(d: VisitDetail, lang: str, public: bool) -> list[tuple[str
 
 
 def _photo_grid(
-    data: VisitReportData, lang: str, st: dict[str, Any], per_page: int = PHOTOS_PER_PAGE
+    data: VisitReportData,
+    lang: str,
+    st: dict[str, Any],
+    per_page: int = PHOTOS_PER_PAGE,
+    pool: Any = None,
 ) -> list[Any]:
     """Photos ``per_page`` to a page (2: one across; 4 or 6: two across), each captioned."""
     from reportlab.platypus import Table, TableStyle
@@ -433,6 +442,7 @@ def _photo_grid(
         box_w,
         box_h,
         _("Photo file not on this computer"),
+        pool,
     )
     for n, (photo, img) in enumerate(zip(data.detail.photos, images, strict=True), start=1):
         bits = [f"<b>{n}.</b> {esc(format_datetime(photo.taken_at, lang))}"]
