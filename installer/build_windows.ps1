@@ -20,13 +20,9 @@ Write-Host "== pyinstaller ($version)"
 if ($LASTEXITCODE -ne 0) { throw "PyInstaller failed" }
 
 Write-Host "== self-test of the build"
-# A windowed program has no console: wait for its exit code; its report is in %TEMP%.
-Remove-Item -ErrorAction SilentlyContinue "$env:TEMP\pemdesk-selftest.log"
-$env:QT_QPA_PLATFORM = "offscreen"
-$p = Start-Process -FilePath dist\pemdesk\pemdesk.exe -ArgumentList "--self-test" -Wait -PassThru
-Remove-Item Env:\QT_QPA_PLATFORM
-Get-Content "$env:TEMP\pemdesk-selftest.log" -ErrorAction SilentlyContinue
-if ($p.ExitCode -ne 0) { throw "self-test failed ($($p.ExitCode))" }
+# pemdesk-cli.exe: the same program with a console (pemdesk.exe is windowed and prints nothing).
+& dist\pemdesk\pemdesk-cli.exe --self-test
+if ($LASTEXITCODE -ne 0) { throw "self-test failed ($LASTEXITCODE)" }
 
 Write-Host "== installer"
 $iscc = (Get-Command iscc.exe -ErrorAction SilentlyContinue).Source

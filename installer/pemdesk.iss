@@ -73,6 +73,7 @@ Source: "..\resources\icons\pemdesk.ico"; DestDir: "{app}"; Flags: ignoreversion
 Name: "{group}\pemdesk"; Filename: "{app}\pemdesk.exe"; IconFilename: "{app}\pemdesk.ico"; Comment: "Participatory environmental monitoring of mining"
 Name: "{group}\pemdesk (demo data)"; Filename: "{app}\pemdesk.exe"; Parameters: "--demo"; IconFilename: "{app}\pemdesk.ico"
 Name: "{group}\Uninstall pemdesk"; Filename: "{uninstallexe}"
+Name: "{group}\pemdesk self-test"; Filename: "{cmd}"; Parameters: "/k """"{app}\pemdesk-cli.exe"" --self-test"""; IconFilename: "{app}\pemdesk.ico"
 Name: "{userdesktop}\pemdesk"; Filename: "{app}\pemdesk.exe"; IconFilename: "{app}\pemdesk.ico"; Tasks: desktopicon
 
 [Registry]
