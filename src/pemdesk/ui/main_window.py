@@ -125,13 +125,14 @@ def place_names() -> tuple[dict[str, tuple[str, str, str]], dict[str, tuple[str,
     return aimags, soums
 
 
-def load_site_rows(store: Store) -> list[SiteRow]:
-    """Runs on the database thread: sites with their place names, plots and visit counts."""
+def load_site_rows(store: Store, with_counts: bool = True) -> list[SiteRow]:
+    """Runs on the database thread: sites with their place names, plots and visit counts
+    (-1 when not counted: the first start-up read leaves the count of 100,000 visits for later)."""
     try:
         aimags, soums = place_names()
     except (OSError, KeyError):
         aimags, soums = {}, {}
-    counts = store.visit_counts_by_site()
+    counts = store.visit_counts_by_site() if with_counts else {}
     plots: dict[str, list[model.Plot]] = {}
     for plot in store.list_plots():
         plots.setdefault(plot.site_id, []).append(plot)
@@ -151,15 +152,17 @@ def load_site_rows(store: Store) -> list[SiteRow]:
                 site,
                 aimag,
                 (soum[0], soum[2], soum[3]),
-                counts.get(site.id, 0),
+                counts.get(site.id, 0) if with_counts else -1,
                 plots.get(site.id, []),
             )
         )
     return rows
 
 
-def load_overview(store: Store) -> Overview:
-    return Overview(load_site_rows(store), store.pending_changes(), store.meta("last_sync_at"))
+def load_overview(store: Store, with_counts: bool = True) -> Overview:
+    return Overview(
+        load_site_rows(store, with_counts), store.pending_changes(), store.meta("last_sync_at")
+    )
 
 
 class MainWindow(QMainWindow):
@@ -497,13 +500,14 @@ class MainWindow(QMainWindow):
     # --- data ------------------------------------------------------------------------------
     def _first_load(self) -> None:
         def first(store: Store) -> tuple[bool, Overview]:
-            return store.is_empty(), load_overview(store)
+            return store.is_empty(), load_overview(store, with_counts=False)
 
         self.ops.run(first, self._after_first_load)
 
     def _after_first_load(self, result: tuple[bool, Overview]) -> None:
         empty, overview = result
         self._got_overview(overview)
+        self.ops.run(lambda store: store.visit_counts_by_site(), self._got_counts)
         if empty and self.demo:
             self.load_demo()
         elif empty and not self.demo:
@@ -566,6 +570,13 @@ class MainWindow(QMainWindow):
         self.ops.run(load_overview, self._got_overview)
         if self._selected_site:
             self._apply_visit_filter()
+
+    def _got_counts(self, counts: dict[str, int]) -> None:
+        for row in self._site_rows:
+            if row.visits < 0:
+                row.visits = counts.get(row.site.id, 0)
+        self._fill_tree()
+        self._show_site_header()
 
     def _got_overview(self, overview: Overview) -> None:
         self._site_rows = overview.rows
@@ -649,7 +660,8 @@ class MainWindow(QMainWindow):
                 soum_item.setData("soum", KIND_ROLE)
                 aimag_item.appendRow(soum_item)
                 soums[row.soum[0]] = soum_item
-            site_item = QStandardItem(f"{row.site.name(lang)} ({row.visits})")
+            count = f" ({row.visits})" if row.visits >= 0 else ""
+            site_item = QStandardItem(f"{row.site.name(lang)}{count}")
             site_item.setEditable(False)
             site_item.setData(row.site.id, SITE_ID_ROLE)
             site_item.setData("site", KIND_ROLE)
@@ -724,7 +736,8 @@ class MainWindow(QMainWindow):
             f"<h3>{s.name(lang)}</h3>"
             f"{row.aimag[name]}, {row.soum[name]} · {label(s.kind)} · {_('Licence')}: "
             f"{s.licence_no or '—'} · {s.holder or '—'} · {s.mineral or '—'}<br>"
-            f"{_('Visits')}: {row.visits} · {_('Plots')}: {len(row.plots)}"
+            f"{_('Visits')}: {row.visits if row.visits >= 0 else '…'} · "
+            f"{_('Plots')}: {len(row.plots)}"
         )
 
     # --- actions ---------------------------------------------------------------------------
