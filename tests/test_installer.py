@@ -41,6 +41,7 @@ def test_spec_parses_and_bundles_resources_where_resource_path_looks() -> None:
     assert "exclude_binaries=True" in src  # one-folder (COLLECT), not one-file
     assert 'collect_submodules("pemdesk"' in src
     assert '"pemdesk.sync.server"' in src  # the server stays out of the desktop bundle
+    assert 'name="pemdesk-cli"' in src and "console=True" in src  # Windows console twin
 
 
 def test_every_resource_folder_the_program_reads_is_there() -> None:

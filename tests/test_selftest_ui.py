@@ -17,7 +17,14 @@ def test_every_step_passes_and_images_are_not_blank(qtbot, tmp_path: Path) -> No
     report = selftest.run(tmp_path, qt=True)
     assert report.ok, report.text()
     names = [s.name for s in report.steps]
-    assert names[-5:] == ["qt import", "qt start", "qt fonts", "map image", "main window"]
+    assert names[-6:] == [
+        "qt import",
+        "qt start",
+        "qt fonts",
+        "map image",
+        "main window",
+        "licences",
+    ]
     for name in ("map.png", "window.png"):
         image = QImage(str(tmp_path / name))
         assert not image.isNull() and image.width() > 800

@@ -134,6 +134,21 @@ class QtChecks:
             window.deleteLater()
             QCoreApplication.processEvents()
 
+    def licences(self) -> str:
+        """The licences are shipped and the About dialog shows them (Qt's LGPL notice first)."""
+        from pemdesk.ui.about import AboutDialog, licence_files
+
+        files = licence_files()
+        check(len(files) >= 5, f"licence files missing: {[f.path.name for f in files]}")
+        check(files[0].path.name == "THIRD_PARTY_LICENSES.md", "no THIRD_PARTY_LICENSES.md")
+        dialog = AboutDialog(self.data_dir)
+        try:
+            text = dialog.text.toPlainText()
+            check("LGPL" in text and "PySide6" in text, "the Qt licence notice is not shown")
+        finally:
+            dialog.deleteLater()
+        return f"{len(files)} licence files, {files[0].path.stat().st_size // 1024} KiB third-party"
+
 
 def _qt_version() -> str:
     from PySide6 import __version__ as pyside_version
@@ -158,6 +173,7 @@ def run_steps(runner: Runner, data_dir: Path, work: Path) -> None:
     runner.step("qt fonts", checks.fonts)
     runner.step("map image", checks.map_image)
     runner.step("main window", checks.window)
+    runner.step("licences", checks.licences)
 
 
 # --- start-up probe --------------------------------------------------------------------------------
