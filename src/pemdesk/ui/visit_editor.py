@@ -39,7 +39,6 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMainWindow,
-    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QStyledItemDelegate,
@@ -1499,8 +1498,3 @@ class VisitEditor(QMainWindow):
         _set_session_entries([e for e in _session_entries() if e != entry])
         self.closed.emit()
         super().closeEvent(event)
-
-
-def confirm(parent: QWidget, text: str) -> bool:
-    answer = QMessageBox.question(parent, "pemdesk", text)
-    return answer == QMessageBox.StandardButton.Yes
