@@ -196,6 +196,10 @@ def test_cli_visit_report(sealed, tmp_path: Path, capsys) -> None:
                "--lang", "en", "--public", "--photos-per-page", "2"])
     assert rc == 0 and out.is_file()
     assert "Page 1 of" in pdftotext(out)
+    six = tmp_path / "six.pdf"
+    assert main(["--data-dir", str(store.data_dir), "report", "visit", visit.id, "-o", str(six),
+                 "--lang", "en"]) == 0
+    assert page_count(out) == page_count(six) + 1  # 3 photos: two pages of 2 against one of 6
     assert not list(tmp_path.glob("*.partial"))
     rc = main(["--data-dir", str(store.data_dir), "report", "visit", "no-such-id", "-o",
                str(tmp_path / "x.pdf")])

@@ -90,7 +90,12 @@ def cmd_visit(ctx: CommandContext, args: argparse.Namespace) -> int:
     from pemdesk.reports.visit import write_visit_report
 
     built = write_visit_report(
-        ctx.store, args.visit_id, Path(args.output), lang=_lang(ctx, args), public=args.public
+        ctx.store,
+        args.visit_id,
+        Path(args.output),
+        lang=_lang(ctx, args),
+        public=args.public,
+        photos_per_page=args.photos_per_page,
     )
     _written(Path(args.output), built.pages)
     return 0

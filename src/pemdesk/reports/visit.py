@@ -427,7 +427,7 @@ def _photo_grid(
     pool: Any = None,
 ) -> list[Any]:
     """Photos ``per_page`` to a page (2: one across; 4 or 6: two across), each captioned."""
-    from reportlab.platypus import Table, TableStyle
+    from reportlab.platypus import PageBreak, Table, TableStyle
 
     _ = Texts(lang)
     columns = 1 if per_page <= 2 else 2
@@ -461,18 +461,24 @@ def _photo_grid(
     rows = [cells[i : i + columns] for i in range(0, len(cells), columns)]
     if len(rows[-1]) < columns:
         rows[-1] += [""] * (columns - len(rows[-1]))
-    t = Table(rows, colWidths=[col_w] * columns)
-    t.setStyle(
-        TableStyle(
-            [
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("FONTNAME", (0, 0), (-1, -1), FONT),
-                ("ALIGN", (0, 0), (-1, -1), "CENTER"),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 4 * MM),
-            ]
+    out: list[Any] = []
+    # One table per page, so a page holds exactly ``per_page`` photos whatever their shape.
+    for first in range(0, len(rows), rows_per_page):
+        if out:
+            out.append(PageBreak())
+        t = Table(rows[first : first + rows_per_page], colWidths=[col_w] * columns)
+        t.setStyle(
+            TableStyle(
+                [
+                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                    ("FONTNAME", (0, 0), (-1, -1), FONT),
+                    ("ALIGN", (0, 0), (-1, -1), "CENTER"),
+                    ("BOTTOMPADDING", (0, 0), (-1, -1), 4 * MM),
+                ]
+            )
         )
-    )
-    return [t]
+        out.append(t)
+    return out
 
 
 def write_visit_report(
