@@ -320,12 +320,13 @@ def site_map(content: MapContent, width_mm: float, height_mm: float, lang: str) 
         drawing.add(String(lx + 5 * MM, ly + 0.6 * MM, text, fontName=FONT, fontSize=6.5))
         lx += 5 * MM + _text_width(text, 6.5) + 4 * MM
     lx, ly = 1 * MM, legend_h - 9.5 * MM
-    items = [
-        (sym.site_style(content.site.kind), label(content.site.kind, lang)),
-        (sym.VISIT_POINT, _("Visit position")),
-        (sym.PHOTO, _("Photo and its direction")),
-        (sym.PHOTO_POINT, _("Photo point")),
-    ]
+    items = [(sym.site_style(content.site.kind), label(content.site.kind, lang))]
+    if content.visit is not None:  # only the symbols this map shows
+        items.append((sym.VISIT_POINT, _("Visit position")))
+    if content.photos:
+        items.append((sym.PHOTO, _("Photo and its direction")))
+    if content.photo_points:
+        items.append((sym.PHOTO_POINT, _("Photo point")))
     for point_style, text in items:
         marker(lx + 2 * MM, ly + 1.5 * MM, point_style)
         drawing.add(String(lx + 5 * MM, ly + 0.6 * MM, text, fontName=FONT, fontSize=6.5))
