@@ -41,6 +41,17 @@ from pemdesk.progress import Progress
 PHOTO_FILTER = "Photos (*.jpg *.jpeg *.JPG *.JPEG *.heic *.HEIC *.heif *.png *.PNG)"
 
 
+def _lower_thread_priority() -> None:
+    """Background work yields the CPU to the GUI thread (Linux: nice is per thread, and the
+    threads this one starts inherit it). Elsewhere a no-op."""
+    import contextlib
+    import os
+
+    if hasattr(os, "setpriority") and hasattr(threading, "get_native_id"):
+        with contextlib.suppress(OSError):
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
+
+
 class ImportJob(QObject):
     """One import on a background thread; ``finished`` arrives on the GUI thread."""
 
@@ -67,6 +78,7 @@ class ImportJob(QObject):
         self._thread.join(timeout)
 
     def _run(self) -> None:
+        _lower_thread_priority()
         from pemdesk.errors import PemdeskError
         from pemdesk.photos import import_photos
         from pemdesk.photos.library import make_missing_previews
