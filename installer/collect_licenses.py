@@ -142,7 +142,12 @@ def licence_files(dist: md.Distribution) -> list[tuple[str, str]]:
 
 
 def python_licence() -> str:
-    for base in (sysconfig.get_paths()["stdlib"], str(Path(sys.base_prefix) / "lib")):
+    # Linux: <prefix>/lib/python3.X/LICENSE.txt; Windows: <prefix>\LICENSE.txt.
+    for base in (
+        sysconfig.get_paths()["stdlib"],
+        str(Path(sys.base_prefix) / "lib"),
+        sys.base_prefix,
+    ):
         candidate = Path(base) / "LICENSE.txt"
         if candidate.is_file():
             return candidate.read_text(encoding="utf-8", errors="replace").strip()
