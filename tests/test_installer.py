@@ -183,3 +183,17 @@ def test_readme_has_install_section_for_non_python_users() -> None:
     section = readme.split("## Install (no Python needed)", 1)[1].split("\n## ", 1)[0]
     assert "setup.exe" in section and ".tar.gz" in section
     assert "--self-test" in section and "%LOCALAPPDATA%" in section
+
+
+def test_open_option_as_the_file_associations_call_it() -> None:
+    from pemdesk.cli import build_parser
+
+    parser = build_parser()
+    args = parser.parse_args(["--open", "C:\\Users\\Бат\\trip.pemsync"])
+    assert args.open.endswith("trip.pemsync") and args.command is None
+    # A desktop entry's "--open %f" started from the menu passes no file.
+    args = parser.parse_args(["--open"])
+    assert args.open is None and args.command is None
+    args = parser.parse_args(["--self-test"])
+    assert args.self_test == "all"
+    assert parser.parse_args(["--self-test=startup"]).self_test == "startup"

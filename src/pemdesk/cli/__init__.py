@@ -36,8 +36,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--demo", action="store_true", help=_("open the built-in demo data in its own folder")
     )
-    parser.add_argument(
-        "--open", metavar="FILE", help=_("open a USB sync bundle (.pemsync) in the program")
+    parser.add_argument(  # nargs="?": a desktop entry's "--open %f" started with no file
+        "--open",
+        nargs="?",
+        metavar="FILE",
+        help=_("open a USB sync bundle (.pemsync) in the program"),
     )
     parser.add_argument(
         "--self-test",
