@@ -106,6 +106,7 @@ def test_windowed_program_without_console_writes_a_log(
 ) -> None:
     monkeypatch.setattr("sys.stdout", None)
     monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
+    (tmp_path / "pemdesk-selftest.log").write_text("an earlier run\n", encoding="utf-8")
     echo = selftest._output()
     echo("ok   resources")
     assert (tmp_path / "pemdesk-selftest.log").read_text(encoding="utf-8") == "ok   resources\n"

@@ -310,6 +310,7 @@ def _output() -> Callable[[str], None]:
 
         return echo
     log = Path(tempfile.gettempdir()) / "pemdesk-selftest.log"
+    log.write_text("", encoding="utf-8")  # this run's report only
 
     def write(line: str) -> None:
         with log.open("a", encoding="utf-8") as f:
