@@ -146,6 +146,20 @@ class LiveServer:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> None:
+        for attempt in range(3):
+            try:
+                self._start()
+                return
+            except RuntimeError:
+                # Another process may have taken the free port meanwhile: pick a new one
+                # (not on restart, where the port must stay).
+                if attempt == 2 or self._restarting:
+                    raise
+                self.port = free_port()
+
+    _restarting = False
+
+    def _start(self) -> None:
         cmd = [sys.executable, "-m", "pemdesk.sync.server.cli", "--data-dir", str(self.data_dir),
                "--port", str(self.port)]
         if self.database_url:
@@ -175,7 +189,11 @@ class LiveServer:
 
     def restart(self) -> None:
         self.kill(signal.SIGKILL)
-        self.start()
+        self._restarting = True
+        try:
+            self.start()
+        finally:
+            self._restarting = False
 
     @property
     def store(self) -> Any:

@@ -4,9 +4,9 @@ directions; the client's retry must converge with nothing lost and nothing dupli
 The reference session is one enrolled laptop with 3 new records: hello, one push, one pull
 (about 2.1 KB up, 1.3 KB down, headers included). Each run costs ~70 ms (a fresh laptop folder,
 an enrolment, a sync through the proxy), so instead of all ~3,400 offsets we cut, in each
-direction: SQLite — every offset within 32 bytes of each message boundary (start/end of every
-request or response) and every 11th offset elsewhere; PostgreSQL — within 8 bytes of each
-boundary and every 37th elsewhere (same apply code). The cut fires once; the retry goes through.
+direction: SQLite — every offset within 16 bytes of each message boundary (start/end of every
+request or response) and every 17th offset elsewhere; PostgreSQL — within 6 bytes of each
+boundary and every 41st elsewhere (same apply code). The cut fires once; the retry goes through.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from synchelp import LiveServer, client_for
 from pemdesk import model
 from pemdesk.storage import Store
 from pemdesk.storage import sync_client as sc
-from pemdesk.sync.client import META_DEVICE, META_URL
+from pemdesk.sync.client import META_DEVICE, META_URL, SyncReport
 from pemdesk.sync.netproxy import DOWN, UP, NetProxy
 
 pytestmark = pytest.mark.slow
@@ -113,7 +113,7 @@ def run_cuts(live_server: LiveServer, tmp_path: Path, direction: str) -> None:
         store.close()
         total = proxy.counters.up if direction == UP else proxy.counters.down
     assert len(sizes) == 3 and 500 < total < 5000
-    window, stride = (32, 11) if live_server.database_url is None else (8, 37)
+    window, stride = (16, 17) if live_server.database_url is None else (6, 41)
     chosen = offsets(total, [0, *sizes], window, stride)
     for k in chosen:
         with NetProxy(live_server.port) as proxy:
@@ -133,3 +133,59 @@ def run_cuts(live_server: LiveServer, tmp_path: Path, direction: str) -> None:
                 store.close()
             shutil.rmtree(tmp_path / f"run{direction}{k}")
     assert len(chosen) > total // stride
+
+
+def test_photo_upload_cut_at_offsets(backend: str | None, fast_tmp: Path) -> None:
+    """A 10 KB photo in 3 chunks of 4 KiB (create, 3 × PATCH, ~12 KB up): cut every 71st byte
+    (SQLite) or 157th (PostgreSQL) in each direction, and every byte within 4 of the session's
+    start and end; the file arrives whole, at most one chunk of payload is sent again, and the
+    laptop marks it present."""
+    import hashlib
+    import random
+
+    from pemdesk.storage import photos as q
+
+    server = LiveServer(fast_tmp / "server", backend)
+    server.data_dir.mkdir()
+    server.start()
+    template = fast_tmp / "template"
+    make_template(template)
+    chunk = 4096
+    stride = 71 if backend is None else 157
+    try:
+        for direction in (UP, DOWN):
+            total, k, boundaries = None, 0, [0]
+            while total is None or k <= total:
+                data = random.Random(k * 2 + (direction == UP)).randbytes(10_000)
+                sha = hashlib.sha256(data).hexdigest()
+                folder = fast_tmp / f"photo{direction}{k}"
+                with NetProxy(server.port) as proxy:
+                    store, _ = prepare(server, template, folder, proxy.url)
+                    rel = f"photos/{sha[:2]}/{sha}"
+                    (folder / rel).parent.mkdir(parents=True)
+                    (folder / rel).write_bytes(data)
+                    q.add_blob(store, q.BlobRow(sha, len(data), rel, "image/jpeg", "original"))
+                    with client_for(store, retries=3, backoff_s=0.001, stall_s=5,
+                                    chunk_size=chunk) as client:
+                        if total is not None:
+                            proxy.arm(direction, k)
+                        report = SyncReport()
+                        try:
+                            client.upload_blobs(report)
+                        except BaseException as exc:
+                            raise AssertionError(f"photo cut {direction} at {k}") from exc
+                        passed = proxy.counters.up if direction == UP else proxy.counters.down
+                    assert server.store.blob_path(sha).read_bytes() == data, (direction, k)
+                    assert q.blob(store, sha)["upload_state"] == "present"
+                    assert len(data) <= report.blob_bytes <= len(data) + chunk, (direction, k)
+                    store.close()
+                    if total is None:  # the uncut reference run
+                        total = passed
+                        boundaries = [0, passed]
+                    else:
+                        assert proxy.counters.cuts == 1 or k >= passed
+                shutil.rmtree(folder)
+                near = any(abs(k - b) < 4 for b in boundaries)
+                k += 1 if near else stride
+    finally:
+        server.stop()

@@ -267,33 +267,34 @@ class SyncClient:
             report.blob_bytes += sent
 
     def _upload_one(self, blob: dict[str, Any]) -> int:
+        """Send one blob from where the server stands; returns the payload bytes put on the wire."""
         sha, size = blob["sha256"], int(blob["size"])
         path = self.store.data_dir / blob["path"]
-        url, offset = blob.get("upload_url"), int(blob.get("upload_offset") or 0)
-        if url:
-            try:
-                head = self.t.request("HEAD", url)
-                offset = int(head.headers["upload-offset"])
-            except SyncRefused as exc:
-                if exc.status != 404:
-                    raise
-                url = None
-        if not url:
-            meta = ",".join(f"{k} {p.b64(v.encode())}" if v else k for k, v in (
-                ("sha256", sha), ("kind", blob["kind"]), ("mime", blob.get("mime") or ""),
-                ("derived_from", blob.get("derived_from") or "")))
-            created = self.t.request("POST", "/v1/blobs/uploads", headers={
-                "upload-length": str(size), "upload-metadata": meta})
-            offset = int(created.headers.get("upload-offset", "0"))
-            if created.status_code == 200:
-                sc.set_upload_state(self.store, [sha], "present")
-                return 0
-            url = created.headers["location"]
-            sc.set_upload_state(self.store, [sha], "uploading", url=url, offset=offset)
+        url: str | None = blob.get("upload_url")
         sent = 0
+        starts = 0
+        offset = self._server_offset(url) if url else None
         with open(path, "rb") as fh:
-            while offset < size:
+            while True:
                 self.progress.check()
+                if offset is None:  # no upload yet, or the server finished/forgot it
+                    starts += 1
+                    if starts > 4:
+                        raise InvalidInput(
+                            "Зургийн файлыг илгээж чадсангүй: файл гэмтсэн байж магадгүй.",
+                            "A photo file could not be sent: it may be damaged on this computer.",
+                            detail=f"{sha} {path}")
+                    created = self._create_upload(blob)
+                    if created is None:
+                        break  # the server has the whole file
+                    url, offset = created
+                assert url is not None
+                if offset >= size:
+                    # Complete on the server's side already, or about to be: confirm.
+                    if not self.t.json("POST", "/v1/blobs/have", {"sha256": [sha]})["missing"]:
+                        break
+                    offset = None
+                    continue
                 fh.seek(offset)
                 chunk = fh.read(self.chunk_size)
                 digest = hashlib.sha256(chunk).digest()
@@ -304,20 +305,48 @@ class SyncClient:
                             "upload-offset": str(offset), "upload-checksum": f"sha256 {p.b64(digest)}",
                             "content-type": "application/offset+octet-stream"})
                     offset = int(response.headers["upload-offset"])
+                    if response.headers.get("upload-complete") == "1":
+                        break
                 except SyncRefused as exc:
-                    if exc.code != p.ErrorCode.OFFSET_MISMATCH:
+                    if exc.code == p.ErrorCode.OFFSET_MISMATCH:
+                        offset = int(exc.body.get("offset", offset))
+                    elif exc.status == 404 or exc.code == p.ErrorCode.CHECKSUM_MISMATCH:
+                        offset = None  # finished meanwhile, expired, or damaged: ask again
+                    else:
                         raise
-                    offset = int(exc.body.get("offset", offset))
                 except PemdeskError:
                     # Cut mid-chunk: ask the server where it stands, then go on from there.
-                    head = self.t.request("HEAD", url)
-                    offset = int(head.headers["upload-offset"])
-                sc.set_upload_state(self.store, [sha], "uploading", url=url, offset=offset)
+                    offset = self._server_offset(url)
+                sc.set_upload_state(self.store, [sha], "uploading", url=url, offset=offset or 0)
                 if self.on_chunk:
-                    self.on_chunk(sha, offset)
+                    self.on_chunk(sha, offset or 0)
                 self.progress.update(done=self.progress.done + len(chunk))
         sc.set_upload_state(self.store, [sha], "present", url=None, offset=size)
         return sent
+
+    def _server_offset(self, url: str) -> int | None:
+        try:
+            head = self.t.request("HEAD", url)
+        except SyncRefused as exc:
+            if exc.status != 404:
+                raise
+            return None
+        return int(head.headers["upload-offset"])
+
+    def _create_upload(self, blob: dict[str, Any]) -> tuple[str, int] | None:
+        """(upload url, offset), or None when the server already has the blob."""
+        meta = ",".join(f"{k} {p.b64(v.encode())}" if v else k for k, v in (
+            ("sha256", blob["sha256"]), ("kind", blob["kind"]), ("mime", blob.get("mime") or ""),
+            ("derived_from", blob.get("derived_from") or "")))
+        created = self.t.request("POST", "/v1/blobs/uploads", headers={
+            "upload-length": str(blob["size"]), "upload-metadata": meta})
+        if created.status_code == 200:
+            return None
+        url = created.headers["location"]
+        offset = int(created.headers.get("upload-offset", "0"))
+        # Saved before any byte moves, so a restarted program resumes this very upload.
+        sc.set_upload_state(self.store, [blob["sha256"]], "uploading", url=url, offset=offset)
+        return url, offset
 
     def download_blob(self, original_sha256: str, variant: str = "thumb") -> Path:
         """Fetch another monitor's thumbnail, preview or original on demand (Range resume)."""
