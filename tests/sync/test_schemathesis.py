@@ -45,18 +45,20 @@ def operations(live_server: Any) -> list[Any]:
     return ops
 
 
-_http = httpx.Client(timeout=30)  # one keep-alive connection: the fuzzing is request-bound
-
-
 def fuzz(live_server: Any, check: Any) -> None:
-    for op in operations(live_server):
+    # One keep-alive connection per server: the fuzzing is request-bound.
+    with httpx.Client(timeout=30) as http:
+        for op in operations(live_server):
 
-        @FUZZ
-        @given(case=op.as_strategy())
-        def run(case: Any) -> None:
-            check(case)
+            @FUZZ
+            @given(case=op.as_strategy())
+            def run(case: Any) -> None:
+                try:
+                    check(case, http)
+                except httpx.TransportError as exc:
+                    raise AssertionError(f"server gone: {live_server.read_log()}") from exc
 
-        run()
+            run()
 
 
 def _request(case: Any, base_url: str) -> tuple[str, str, dict[str, str], bytes]:
@@ -75,14 +77,14 @@ def _request(case: Any, base_url: str) -> tuple[str, str, dict[str, str], bytes]
 
 
 def test_no_5xx_and_nothing_private_without_credentials(live_server: Any) -> None:
-    fuzz(live_server, lambda case: unsigned(case, live_server))
+    fuzz(live_server, lambda case, http: unsigned(case, live_server, http))
 
 
-def unsigned(case: Any, live_server: Any) -> None:
+def unsigned(case: Any, live_server: Any, http: httpx.Client) -> None:
     method, url, headers, body = _request(case, live_server.url)
     for name in (p.H_DEVICE, p.H_TIME, p.H_NONCE, p.H_SIG):
         headers.pop(name, None)
-    response = _http.request(method, url, headers=headers, content=body)
+    response = http.request(method, url, headers=headers, content=body)
     assert response.status_code < 500, response.text
     path = urlsplit(url).path
     if (method, path) == ("POST", "/v1/enroll"):
@@ -94,10 +96,10 @@ def unsigned(case: Any, live_server: Any) -> None:
 
 def test_no_5xx_with_valid_signatures(live_server: Any, device: Any) -> None:
     """Signed by an enrolled device, the fuzzed bodies reach the handlers: still never a 5xx."""
-    fuzz(live_server, lambda case: signed(case, live_server, device))
+    fuzz(live_server, lambda case, http: signed(case, live_server, device, http))
 
 
-def signed(case: Any, live_server: Any, device: Any) -> None:
+def signed(case: Any, live_server: Any, device: Any, http: httpx.Client) -> None:
     device_id, key = device
     method, url, headers, body = _request(case, live_server.url)
     parts = urlsplit(url)
@@ -106,5 +108,5 @@ def signed(case: Any, live_server: Any, device: Any) -> None:
     nonce = secrets.token_hex(12)
     signature = key.sign(p.signing_message(method, path, body, stamp, nonce)).signature.hex()
     headers.update({p.H_DEVICE: device_id, p.H_TIME: stamp, p.H_NONCE: nonce, p.H_SIG: signature})
-    response = _http.request(method, url, headers=headers, content=body)
+    response = http.request(method, url, headers=headers, content=body)
     assert response.status_code < 500, (method, path, response.status_code, response.text[:300])
