@@ -171,10 +171,15 @@ class LiveServer:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"server exited {self.proc.returncode}: {self.read_log()}")
             try:
-                if httpx.get(f"{self.url}/v1/info", timeout=1).status_code == 200:
-                    return
-            except httpx.TransportError:
-                time.sleep(0.05)
+                info = httpx.get(f"{self.url}/v1/info", timeout=1)
+                # Ours, not another test's server that took the port first: same epoch.
+                if info.status_code == 200 and f"epoch {info.json()['server_epoch']})" in self.read_log():
+                    time.sleep(0.05)
+                    if self.proc.poll() is None:
+                        return
+            except (httpx.TransportError, ValueError, KeyError):
+                pass
+            time.sleep(0.05)
         raise RuntimeError(f"server did not start: {self.read_log()}")
 
     def read_log(self) -> str:

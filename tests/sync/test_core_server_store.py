@@ -33,12 +33,14 @@ def site_fields(**extra: Any) -> dict[str, Any]:
 
 def test_enrol_code_is_one_time(srv: ServerStore) -> None:
     code = srv.issue_code("Бат")
-    srv.enroll(code, "cd" * 32)
+    first = srv.enroll(code, "cd" * 32)
+    # The same laptop asking again (a lost answer) gets the same device; anyone else is refused.
+    assert srv.enroll(code, "cd" * 32)["device_id"] == first["device_id"]
     with pytest.raises(ProtocolError) as err:
-        srv.enroll(code, "cd" * 32)
+        srv.enroll(code, "ef" * 32)
     assert err.value.code == ErrorCode.BAD_CODE
     with pytest.raises(ProtocolError):
-        srv.enroll(code.lower().replace("-", " "), "cd" * 32)  # normalised, still used
+        srv.enroll(code.lower().replace("-", " "), "ef" * 32)  # normalised, still used
 
 
 def test_push_is_idempotent_and_gap_free(srv: ServerStore) -> None:

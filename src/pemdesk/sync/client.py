@@ -306,6 +306,9 @@ class SyncClient:
                             "content-type": "application/offset+octet-stream"})
                     offset = int(response.headers["upload-offset"])
                     if response.headers.get("upload-complete") == "1":
+                        if self.on_chunk:
+                            self.on_chunk(sha, offset)
+                        self.progress.update(done=self.progress.done + len(chunk))
                         break
                 except SyncRefused as exc:
                     if exc.code == p.ErrorCode.OFFSET_MISMATCH:

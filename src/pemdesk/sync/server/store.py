@@ -185,25 +185,39 @@ class ServerStore:
         except (ValueError, TypeError) as exc:
             raise ProtocolError(ErrorCode.BAD_REQUEST, "public key must be 64 hex digits") from exc
         with self.db.transaction() as conn:
-            sql = "SELECT monitor_id, expires_at, used_at FROM enrol_code WHERE code_hash = ?"
+            sql = "SELECT monitor_id, expires_at, used_at, device_id FROM enrol_code WHERE code_hash = ?"
             if self.db.is_pg:
                 sql += " FOR UPDATE"
             row = self.db.one(conn, sql, [_hash_code(code)])
-            if row is None or row[2] is not None or row[1] < datetime.now(UTC).isoformat():
+            if row is None:
                 raise ProtocolError(ErrorCode.BAD_CODE, "unknown, used or expired code")
-            device_id = new_id()
-            now = utc_now()
-            self.db.execute(conn, "UPDATE enrol_code SET used_at = ?, device_id = ? WHERE code_hash = ?",
-                            [now, device_id, _hash_code(code)])
-            self.db.execute(
-                conn, "INSERT INTO device (device_id, monitor_id, pubkey, name, status, high_water, "
-                "enrolled_at, app_version) VALUES (?, ?, ?, ?, 'active', 0, ?, ?)",
-                [device_id, row[0], pubkey_hex.lower(), name[:200], now, app_version[:40]])
+            again = row[2] is not None and self.db.one(
+                conn, "SELECT 1 FROM device WHERE device_id = ? AND pubkey = ? AND status = 'active'",
+                [row[3], pubkey_hex.lower()])
+            if again:
+                # The same laptop asking again (its first answer was lost): the same device.
+                device_id = row[3]
+            elif row[2] is not None or row[1] < datetime.now(UTC).isoformat():
+                raise ProtocolError(ErrorCode.BAD_CODE, "unknown, used or expired code")
+            else:
+                device_id = self._register(conn, code, row[0], pubkey_hex, name, app_version)
             monitor = self.db.one(conn, "SELECT name, role FROM monitor WHERE monitor_id = ?", [row[0]])
         assert monitor is not None
         return {"device_id": device_id, "monitor_id": row[0], "monitor_name": monitor[0],
                 "role": monitor[1], "server_key": self.public_key_hex, "server_epoch": self.epoch,
                 "protocol": PROTOCOL_VERSION}
+
+    def _register(self, conn: Any, code: str, monitor_id: str, pubkey_hex: str, name: str,
+                  app_version: str) -> str:
+        device_id = new_id()
+        now = utc_now()
+        self.db.execute(conn, "UPDATE enrol_code SET used_at = ?, device_id = ? WHERE code_hash = ?",
+                        [now, device_id, _hash_code(code)])
+        self.db.execute(
+            conn, "INSERT INTO device (device_id, monitor_id, pubkey, name, status, high_water, "
+            "enrolled_at, app_version) VALUES (?, ?, ?, ?, 'active', 0, ?, ?)",
+            [device_id, monitor_id, pubkey_hex.lower(), name[:200], now, app_version[:40]])
+        return device_id
 
     def device(self, device_id: str) -> Device | None:
         with self.db.connection() as conn:
