@@ -188,6 +188,16 @@ def test_cloned_laptop_is_detected(live_server: LiveServer, tmp_path: Path) -> N
     assert "copied" in err.value.message("en")
     names = {r["name_mn"] for r in live_server.store.dump()["site"].values()}
     assert "Хуулбар" not in names and "Эх хувь" in names
+    # Enrolled again as a new device, the copy delivers its own work; nothing is doubled.
+    from pemdesk.sync.client import enroll
+
+    enroll(clone, live_server.url, live_server.code("А"), again=True)
+    sync(clone)
+    sync(original)
+    sync(clone)
+    names = [r["name_mn"] for r in live_server.store.dump()["site"].values()]
+    assert sorted(names) == sorted(["Уурхай", "Эх хувь", "Хуулбар"])
+    assert_converged(live_server, [original, clone])
 
 
 def test_demo_records_never_reach_the_server(live_server: LiveServer, tmp_path: Path) -> None:

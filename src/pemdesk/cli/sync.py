@@ -14,6 +14,8 @@ def register(sub: Any, groups: dict[str, Any]) -> None:
     enroll.add_argument("--server", required=True, help=_("server address, e.g. http://10.0.0.5:8470"))
     enroll.add_argument("--code", required=True, help=_("one-time code from the coordinator"))
     enroll.add_argument("--name", default="", help=_("a name for this computer"))
+    enroll.add_argument("--again", action="store_true",
+                        help=_("enrol a copied or restored data folder as a new device"))
     enroll.set_defaults(handler=run_enroll)
 
     sync = sub.add_parser("sync", help=_("send and receive changes and photos"))
@@ -30,7 +32,7 @@ def register(sub: Any, groups: dict[str, Any]) -> None:
 def run_enroll(ctx: CommandContext, args: argparse.Namespace) -> int:
     from pemdesk.sync.client import enroll
 
-    result = enroll(ctx.store, args.server, args.code, args.name)
+    result = enroll(ctx.store, args.server, args.code, args.name, again=args.again)
     print(_("Enrolled as {monitor} ({role}); device {device}.").format(
         monitor=result.get("monitor_name", ""), role=result.get("role", ""),
         device=result["device_id"]))

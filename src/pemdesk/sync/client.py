@@ -62,11 +62,16 @@ class SyncReport:
 
 
 def enroll(store: Store, server_url: str, code: str, name: str = "",
-           transport: Transport | None = None) -> dict[str, Any]:
-    """Register this data folder's device key with a one-time code; pins the server's key."""
+           transport: Transport | None = None, again: bool = False) -> dict[str, Any]:
+    """Register this data folder's device key with a one-time code; pins the server's key.
+
+    ``again``: enrol an already enrolled folder as a new device (a copied or restored folder
+    the server refused with device_seq_reused). Its whole outbox is offered again under the new
+    device: ops its twin already delivered are recognised by op_id and not applied twice.
+    """
     from pemdesk.device_key import load_or_create
 
-    if store.meta(META_DEVICE):
+    if store.meta(META_DEVICE) and not again:
         raise InvalidInput("Энэ төхөөрөмж аль хэдийн бүртгэгдсэн байна.",
                            "This device is already enrolled.",
                            detail=f"device {store.meta(META_DEVICE)}")
