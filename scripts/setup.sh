@@ -12,6 +12,8 @@ APT_PACKAGES=(
   # report checks (pdftotext, pdffonts, pdftoppm) and QR decoding in tests
   poppler-utils zbar-tools
   python3-venv
+  # building the Linux bundle (PyInstaller needs binutils; gcc lets it shrink the bundle)
+  binutils gcc libc6-dev
 )
 if command -v apt-get >/dev/null 2>&1; then
   SUDO=""

@@ -13,7 +13,7 @@ $PY -m ruff check src tests bench scripts installer || exit 1
 step "mypy (core)"
 $PY -m mypy || exit 1
 step "import contracts (the core never imports Qt)"
-.venv/bin/lint-imports || exit 1
+.venv/bin/lint-imports --no-cache || exit 1
 
 step "pytest"
 $PY -m pytest "$@"
