@@ -57,8 +57,19 @@ def test_untouched_data_dir_verifies_clean(sealed) -> None:
     report = verify(store)
     assert report.ok
     assert len(report.visits) >= 30
-    # Demo visits finished before sealing are told apart, not failed.
-    assert any(n.code == "unsealed" for v in report.visits for n in v.notes)
+    # The demo's finished visits are sealed like any other.
+    assert not any(n.code == "unsealed" for v in report.visits for n in v.notes)
+
+
+def test_a_visit_finished_without_a_seal_is_told_apart_not_failed(sealed) -> None:
+    store, _visit = sealed
+    draft = next(v for v in store.list_visits() if v.status == "draft")
+    # As an older program (or a bare database edit) would have left it: finished, no seal.
+    store.conn.execute("UPDATE visit SET status = 'finished' WHERE id = ?", [draft.id])
+    report = verify(store)
+    assert report.ok
+    notes = [n.code for v in report.visits if v.visit_id == draft.id for n in v.notes]
+    assert notes == ["unsealed"]
 
 
 def test_one_byte_of_a_stored_photo(sealed) -> None:

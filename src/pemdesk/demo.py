@@ -176,6 +176,7 @@ def load_demo(store: Store) -> DemoSummary:
     if is_loaded(store):
         return DemoSummary(already_loaded=True)
     from pemdesk.catalogue import Catalogue
+    from pemdesk.seal import seal_visit
 
     rng = random.Random(SEED)
     new_id = _Ids(rng)
@@ -280,10 +281,13 @@ def load_demo(store: Store) -> DemoSummary:
                             follow_up=rng.choice(list(model.FollowUpStatus)),
                             follow_up_due=f"{year}-12-01", id=new_id(),
                         ))
-                    # The newest visit of each site is still a draft; the rest are finished.
+                    # The newest visit of each site is still a draft; the rest are finished
+                    # and sealed with this device's key, like any finished visit.
                     if year < 2026:
-                        visit.status = model.VisitStatus.FINISHED
                         visit.finished_at = visit.ended_at
+                        seal_visit(store, visit)
+                        store.save(visit)
+                        visit.status = model.VisitStatus.FINISHED
                         store.save(visit)
         store.set_meta(META_KEY, "1")
     return summary
