@@ -351,3 +351,26 @@ def test_concurrent_pushers_never_hide_a_change_from_a_puller(
     assert len(created) == n_devices * 75
     assert set(seen) == created
     assert sorted(seen.values()) == list(range(1, len(created) + 1))
+
+
+def test_an_edit_of_someone_elses_visit_is_refused_and_undone(live_server: LiveServer,
+                                                              tmp_path: Path) -> None:
+    a = enrolled(live_server, tmp_path / "a", "А")
+    b = enrolled(live_server, tmp_path / "b", "Б")
+    site = new_site(a)
+    visit = new_visit(a, site.id)
+    sync(a)
+    sync(b)
+    theirs = b.get(model.Visit, visit.id)
+    theirs.notes = "Б засав"
+    b.save(theirs)
+    report = sync(b)
+    assert report.rejected == 1
+    # The server's copy is shown again; the refused edit is kept in the outbox as evidence.
+    assert b.get(model.Visit, visit.id).notes == ""
+    refused = [r for r in b.outbox(visit.id) if r["state"] == "rejected"]
+    assert len(refused) == 1 and '"not_owner"' in refused[0]["result"]
+    assert '"Б засав"' in refused[0]["fields"]
+    assert sc.record_sync_status(b, "visit", visit.id) == "confirmed"
+    assert sc.summary(b)["rejected"] == 1
+    assert_converged(live_server, [a, b])
