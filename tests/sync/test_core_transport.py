@@ -45,6 +45,20 @@ def test_a_silent_server_is_a_stall_and_retries_are_bounded() -> None:
         conn.close()
 
 
+def test_no_network_is_reported_at_once_not_after_the_whole_backoff() -> None:
+    # A port nobody listens on: the connection is refused, as with no network at all.
+    probe = socket.create_server(("127.0.0.1", 0))
+    port = probe.getsockname()[1]
+    probe.close()
+    sleeps: list[float] = []
+    transport = Transport(f"http://127.0.0.1:{port}", retries=6, backoff_s=2.0, sleep=sleeps.append)
+    with pytest.raises(Offline) as info:
+        transport.json("GET", "/v1/info")
+    assert len(sleeps) == 1  # one quick retry, not six growing waits
+    assert "Could not reach the server" in info.value.en
+    transport.close()
+
+
 def test_a_slow_but_flowing_transfer_is_never_cut(tmp_path: Path) -> None:
     server = LiveServer(tmp_path / "srv", None)
     server.data_dir.mkdir()

@@ -90,6 +90,10 @@ class Transport:
         self.encoding = encoding
         self.sleep = sleep
         self.stats = Stats()
+        # Until the server has answered once, a refused or unroutable connection means "no
+        # network here": being offline is normal, so say so after one quick retry instead of
+        # spending the whole backoff budget (minutes) meant for a link that drops mid-sync.
+        self.reached = False
         timeout = httpx.Timeout(stall_s, connect=stall_s, read=stall_s, write=stall_s)
         self.client = httpx.Client(base_url=self.base_url, timeout=timeout, transport=transport,
                                    headers={"user-agent": f"pemdesk/{__version__}",
@@ -133,9 +137,13 @@ class Transport:
                                                     headers=signed)
                 response = self.client.send(request)
                 response.read()
+                self.reached = True
                 self.stats.count(request, response)
             except (httpx.TransportError, httpx.DecodingError) as exc:
-                if not retry or attempt >= self.retries:
+                never_reached = not self.reached and isinstance(
+                    exc, httpx.ConnectError | httpx.ConnectTimeout
+                )
+                if not retry or attempt >= self.retries or (never_reached and attempt >= 1):
                     raise Offline(
                         "Сервертэй холбогдож чадсангүй. Өгөгдөл энэ компьютерт аюулгүй "
                         "хадгалагдсан; холбоо сэргэхэд дахин оролдоно уу.",
