@@ -79,6 +79,25 @@ def test_finished_visit_and_its_children_are_locked(store: Store) -> None:
     assert store.get(model.Observation, obs.id).value_num == 40.0
 
 
+def test_a_finished_visits_photos_are_locked(store: Store) -> None:
+    site = make_site(store)
+    visit = make_visit(store, site)
+    photo = store.save(model.Photo("cd" * 32, visit_id=visit.id, caption="Уурхайн хана"))
+    loose = store.save(model.Photo("ef" * 32))
+    visit.status = model.VisitStatus.FINISHED
+    store.save(visit)
+    photo.caption = "changed"
+    with pytest.raises(InvalidInput):
+        store.save(photo)
+    photo.caption, photo.visit_id = "Уурхайн хана", None
+    with pytest.raises(InvalidInput):
+        store.save(photo)  # taking it out of the sealed visit
+    loose.visit_id = visit.id
+    with pytest.raises(InvalidInput):
+        store.save(loose)  # slipping one in
+    assert [p.id for p in store.visit_detail(visit.id).photos] == [photo.id]
+
+
 def test_visit_plots_and_detail(store: Store) -> None:
     site = make_site(store)
     p1 = store.save(model.Plot(site.id, "A"))

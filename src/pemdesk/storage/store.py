@@ -269,6 +269,10 @@ class Store:
         elif isinstance(record, model.Photo):
             self._require(model.Visit, record.visit_id)
             self._require(model.PhotoPoint, record.photo_point_id)
+            # A sealed visit's photos are evidence: neither they nor the set of them may change.
+            before = self._query("SELECT visit_id FROM photo WHERE id = ?", [record.id])
+            for visit_id in {record.visit_id, before[0]["visit_id"] if before else None} - {None}:
+                self._check_visit_editable(visit_id)
 
     def _validate_site(self, site: model.Site) -> None:
         if not site.name_mn.strip():
