@@ -271,8 +271,9 @@ class Store:
             self._require(model.PhotoPoint, record.photo_point_id)
             # A sealed visit's photos are evidence: neither they nor the set of them may change.
             before = self._query("SELECT visit_id FROM photo WHERE id = ?", [record.id])
-            for visit_id in {record.visit_id, before[0]["visit_id"] if before else None} - {None}:
-                self._check_visit_editable(visit_id)
+            for visit_id in (record.visit_id, before[0]["visit_id"] if before else None):
+                if visit_id is not None:
+                    self._check_visit_editable(visit_id)
 
     def _validate_site(self, site: model.Site) -> None:
         if not site.name_mn.strip():
