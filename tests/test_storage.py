@@ -188,3 +188,22 @@ def test_demo_data_is_complete_and_deterministic(demo_store: Store, tmp_path) ->
     with Store.open(tmp_path / "again") as again:
         load_demo(again)
         assert [s.id for s in again.list_sites()] == [s.id for s in sites]
+
+
+def test_cancelling_the_demo_load_leaves_nothing_behind(store: Store) -> None:
+    from pemdesk.demo import is_loaded, load_demo
+    from pemdesk.errors import Interrupted
+    from pemdesk.progress import Progress
+
+    class CancelAfterTwoSites(Progress):
+        def update(self, done=None, total=None, label=None) -> None:
+            if done == 2:
+                self.cancel()
+            super().update(done, total, label)
+
+    with pytest.raises(Interrupted):
+        load_demo(store, CancelAfterTwoSites())
+    assert store.list_sites() == [] and not is_loaded(store)
+    progress = Progress()
+    assert load_demo(store, progress).sites == 9
+    assert progress.total == 9 and progress.done == 8

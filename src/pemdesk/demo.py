@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from pemdesk import model
 from pemdesk.gazetteer import Gazetteer
 from pemdesk.ids import to_iso
+from pemdesk.progress import Progress
 from pemdesk.storage import Store
 
 DEMO_MARK = "ЖИШЭЭ / DEMO"
@@ -168,10 +169,11 @@ def is_loaded(store: Store) -> bool:
     return store.meta(META_KEY) is not None
 
 
-def load_demo(store: Store) -> DemoSummary:
+def load_demo(store: Store, progress: Progress | None = None) -> DemoSummary:
     """Add the demo records to ``store`` (once; a second call changes nothing).
 
-    The records are not put in the sync outbox, so demo data never reaches a server.
+    The records are not put in the sync outbox, so demo data never reaches a server. With a
+    ``progress``, it counts sites and a cancel rolls everything back: all or nothing.
     """
     if is_loaded(store):
         return DemoSummary(already_loaded=True)
@@ -196,6 +198,8 @@ def load_demo(store: Store) -> DemoSummary:
         others = [p for p in people if p.role != model.PersonRole.MONITOR]
 
         for site_index, spec in enumerate(SITES):
+            if progress is not None:
+                progress.update(done=site_index, total=len(SITES))
             aimag = gaz.find_aimag(spec.aimag)
             soum = gaz.find_soum(spec.soum, aimag.code)
             lon, lat = _point_in_soum(gaz, soum.code, rng)

@@ -535,7 +535,7 @@ class MainWindow(QMainWindow):
         from pemdesk.demo import load_demo
 
         self.run_with_progress(
-            lambda store, _progress: load_demo(store), N_("Loading the demo data…")
+            lambda store, progress: load_demo(store, progress), N_("Loading the demo data…")
         )
 
     def open_demo(self) -> None:
