@@ -19,6 +19,7 @@ from pathlib import Path
 from nacl.exceptions import BadSignatureError
 from nacl.signing import SigningKey, VerifyKey
 
+from pemdesk.durable import fsync_dir
 from pemdesk.errors import StorageError
 
 KEY_DIR = "keys"
@@ -102,18 +103,8 @@ def _create(path: Path) -> DeviceKey:
         os.replace(tmp, path)
     else:
         tmp.unlink()
-    _fsync_dir(path.parent)
+    fsync_dir(path.parent)
     return DeviceKey(key, path)
-
-
-def _fsync_dir(folder: Path) -> None:
-    if os.name != "posix":
-        return
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def verify_signature(public_hex: str, message: bytes, signature: bytes) -> bool:

@@ -22,6 +22,8 @@ from pathlib import Path
 
 from PIL import Image
 
+from pemdesk.durable import fsync_dir
+
 THUMB_PX = 256
 PREVIEW_PX = 1280
 CHUNK = 1 << 20  # streaming: never a whole 50 MP file in memory
@@ -61,16 +63,6 @@ class Stored:
     size: int
     path: Path
     existed: bool  # the same bytes were in the store already
-
-
-def _fsync_dir(folder: Path) -> None:
-    if os.name != "posix":
-        return
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def render(image: Image.Image, size: int, orientation: int, quality: int = 80) -> bytes:
@@ -157,7 +149,7 @@ class PhotoFiles:
             if os.name == "posix":
                 with contextlib.suppress(OSError):
                     os.chmod(final, 0o444)  # evidence: not to be edited in place
-            _fsync_dir(final.parent)
+            fsync_dir(final.parent)
             return Stored(sha, size, final, existed=False)
         except BaseException:
             with contextlib.suppress(OSError):

@@ -39,6 +39,7 @@ from nacl.public import SealedBox
 from nacl.signing import SigningKey, VerifyKey
 
 from pemdesk import __version__
+from pemdesk.durable import fsync_dir
 from pemdesk.errors import PemdeskError
 from pemdesk.ids import new_id, utc_now
 
@@ -285,7 +286,7 @@ def write_bundle(
                 zf.writestr(info_, data)
         _fsync_file(partial)
         os.replace(partial, path)
-        _fsync_dir(path.parent)
+        fsync_dir(path.parent)
     except BaseException:
         with contextlib.suppress(OSError):
             partial.unlink()
@@ -299,16 +300,6 @@ def _fsync_file(path: Path) -> None:
     with open(path, "rb+") as f:
         f.flush()
         os.fsync(f.fileno())
-
-
-def _fsync_dir(folder: Path) -> None:
-    if os.name != "posix":
-        return  # Windows cannot open a directory for fsync; the file fsync is what matters there
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 # --- reading ----------------------------------------------------------------------------------
