@@ -236,3 +236,40 @@ def client_for(store: Any, url: str | None = None, **kw: Any) -> Any:
     kw.setdefault("retries", 4)
     kw.setdefault("stall_s", 10)
     return SyncClient.for_store(store, url=url, **kw)
+
+
+# --- valid op fields per entity (the server checks every op against pemdesk.sync.schema) -----
+T0 = "2026-06-01T00:00:00.000Z"
+
+
+def _sync_cols(values: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    return {"created_at": T0, "updated_at": T0, "extra": "{}", "_version": 0, "_deleted": 0,
+            "_conflict": 0, **values, **extra}
+
+
+def site_fields(**extra: Any) -> dict[str, Any]:
+    aimag, soum = area_codes()
+    return _sync_cols(dict(name_mn="Уурхай", name_en="", kind="mine", aimag_code=aimag,
+                      soum_code=soum, notes="", lon=105.0, lat=44.0, is_demo=0), extra)
+
+
+def geojson(lon: float = 105.0, lat: float = 44.0) -> str:
+    return json.dumps(square(lon, lat))
+
+
+def plot_fields(site_id: str, **extra: Any) -> dict[str, Any]:
+    return _sync_cols(dict(site_id=site_id, name="Талбай", stage="disturbed", geometry=geojson(),
+                      area_ha=1.0, notes=""), extra)
+
+
+def visit_fields(site_id: str, **extra: Any) -> dict[str, Any]:
+    return _sync_cols(dict(site_id=site_id, started_at=T0, status="draft", revision=1, notes=""), extra)
+
+
+def finding_fields(visit_id: str, **extra: Any) -> dict[str, Any]:
+    return _sync_cols(dict(visit_id=visit_id, category="waste", description="хог", severity="low",
+                      follow_up="open"), extra)
+
+
+def observation_fields(visit_id: str, **extra: Any) -> dict[str, Any]:
+    return _sync_cols(dict(visit_id=visit_id, indicator="water_ph", value_num=7.5, unit=""), extra)

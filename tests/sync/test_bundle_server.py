@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from nacl.signing import SigningKey
+from synchelp import site_fields, visit_fields
 
 from pemdesk import seal
 from pemdesk.device_key import DeviceKey
@@ -41,7 +42,7 @@ def enrol(server: ServerStore, name: str = "Бат") -> tuple[str, SigningKey]:
 def site_ops(first: int, last: int) -> list[dict]:
     return [
         {"device_seq": i, "op_id": f"op-{i:04d}", "entity": "site", "entity_id": f"site-{i}",
-         "op": "create", "fields": {"name_mn": f"Объект {i}", "kind": "mine"}, "base_version": 0,
+         "op": "create", "fields": site_fields(name_mn=f"Объект {i}"), "base_version": 0,
          "hlc": HLC, "schema_version": 1}
         for i in range(first, last + 1)
     ]  # fmt: skip
@@ -208,12 +209,14 @@ def test_sealed_visit_gets_a_countersigned_receipt(server: ServerStore, tmp_path
     signer = DeviceKey(key, tmp_path / "k")
     fields = {"format": seal.SEAL_FORMAT, "revision": 1, "digest": digest,
               "signature": seal.sign(digest, signer), "public_key": signer.public_hex,
-              "document": json.dumps(doc), "sealed_at": HLC}  # fmt: skip
+              "document": json.dumps(doc), "sealed_at": HLC, "created_at": HLC}  # fmt: skip
     ops = [
-        {"device_seq": 1, "op_id": new_id(), "entity": "visit", "entity_id": visit_id,
-         "op": "create", "fields": {"site_id": "s", "status": "finished"}, "base_version": 0,
+        {"device_seq": 1, "op_id": new_id(), "entity": "site", "entity_id": "s", "op": "create",
+         "fields": site_fields(), "base_version": 0, "hlc": HLC, "schema_version": 1},
+        {"device_seq": 2, "op_id": new_id(), "entity": "visit", "entity_id": visit_id,
+         "op": "create", "fields": visit_fields("s", status="finished"), "base_version": 0,
          "hlc": HLC, "schema_version": 1},
-        {"device_seq": 2, "op_id": new_id(), "entity": "visit_seal", "entity_id": visit_id,
+        {"device_seq": 3, "op_id": new_id(), "entity": "visit_seal", "entity_id": visit_id,
          "op": "create", "fields": fields, "base_version": 0, "hlc": HLC, "schema_version": 2},
     ]  # fmt: skip
     # First without the photo: a valid seal, photos pending.

@@ -307,7 +307,7 @@ def test_server_killed_during_pushes(live_server: LiveServer, tmp_path: Path) ->
 def test_concurrent_pushers_never_hide_a_change_from_a_puller(
         backend: str | None, tmp_path: Path, n_devices: int) -> None:
     """The PostgreSQL out-of-order-commit trap: a puller must never skip a server_seq."""
-    from synchelp import op
+    from synchelp import T0, op
 
     from pemdesk.ids import new_id
     from pemdesk.sync.server.store import ServerStore
@@ -324,7 +324,8 @@ def test_concurrent_pushers_never_hide_a_change_from_a_puller(
             for k in range(5):
                 rid = new_id()
                 created.add(rid)
-                ops.append(op(batch * 5 + k + 1, "person", rid, fields={"name": rid}))
+                ops.append(op(batch * 5 + k + 1, "person", rid,
+                              fields={"name": rid, "role": "monitor", "created_at": T0}))
             srv.apply_push(dev, ops)
 
     def pull() -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from synchelp import op, square
+from synchelp import finding_fields, geojson, op, plot_fields, site_fields, square, visit_fields
 
 from pemdesk.ids import new_id
 from pemdesk.sync import protocol
@@ -25,10 +25,12 @@ def device(srv: ServerStore, monitor: str = "Бат", role: str | None = None) -
     return str(srv.enroll(srv.issue_code(monitor, role), "ab" * 32)["device_id"])
 
 
-def site_fields(**extra: Any) -> dict[str, Any]:
-    return {"name_mn": "Уурхай", "kind": "mine", "aimag_code": "MN-053", "soum_code": "x",
-            "notes": "", "created_at": "t", "updated_at": "t", "extra": "{}", "_version": 0,
-            "_deleted": 0, "_conflict": 0, **extra}
+def a_site(srv: ServerStore, dev: str, seq: int = 1) -> str:
+    """A site record on the server (the parent most other records need)."""
+    sid = new_id()
+    res = srv.apply_push(dev, [op(seq, "site", sid, fields=site_fields())])
+    assert res.results[0]["status"] == "applied", res.results
+    return sid
 
 
 def test_enrol_code_is_one_time(srv: ServerStore) -> None:
@@ -100,15 +102,15 @@ def test_shared_records_merge_fields_and_keep_clashes(srv: ServerStore) -> None:
     res = srv.apply_push(b, [op(1, "site", sid, "patch", {"notes": "from B", "mineral": "алт"},
                                 base=1, hlc="2026-06-01T00:00:00.000Z")])
     assert res.results[0]["status"] == "conflict"
-    change = srv.changes_since("all", 0).changes[0]
+    change = srv.changes_since("all", 0, conflicts=True).changes[0]
     assert change["data"]["holder"] == "H" and change["data"]["mineral"] == "алт"
-    # The provisional winner is deterministic: the later capture time (A) wins on a shared record.
-    assert change["data"]["notes"] == "from A"
+    # The provisional winner is the server's order (B arrived last), not a device's clock.
+    assert change["data"]["notes"] == "from B"
     assert change["conflict"] and len(change["conflicts"]) == 1
     kept = change["conflicts"][0]
     assert kept["server_value"] == {"notes": "from A"}
     assert kept["incoming_value"] == {"notes": "from B"}
-    assert kept["provisional"] == "server"
+    assert kept["provisional"] == "incoming"
     # A coordinator resolves; the record is clean again and the chosen value stands.
     coord = device(srv, "Зохицуулагч", "coordinator")
     srv.apply_push(coord, [op(1, "site", sid, "resolve",
@@ -121,28 +123,34 @@ def test_shared_records_merge_fields_and_keep_clashes(srv: ServerStore) -> None:
 def test_geometry_is_never_merged(srv: ServerStore) -> None:
     a, b = device(srv, "А"), device(srv, "Б")
     pid = new_id()
-    fields = {"site_id": new_id(), "name": "Т", "stage": "disturbed", "geometry": "g0",
-              "area_ha": 1.0}
-    srv.apply_push(a, [op(1, "plot", pid, fields=fields)])
-    srv.apply_push(a, [op(2, "plot", pid, "patch", {"geometry": "gA", "area_ha": 2.0}, base=1,
-                          hlc="2026-06-01T00:00:00.000Z")])
-    srv.apply_push(b, [op(1, "plot", pid, "patch", {"geometry": "gB", "area_ha": 3.0}, base=1,
+    sid = a_site(srv, a)
+    g_a, g_b = geojson(106.0), geojson(107.0)
+    srv.apply_push(a, [op(2, "plot", pid, fields=plot_fields(sid))])
+    srv.apply_push(a, [op(3, "plot", pid, "patch", {"geometry": g_a, "area_ha": 2.0}, base=1,
                           hlc="2026-06-03T00:00:00.000Z")])
-    change = srv.changes_since("all", 0).changes[0]
+    # B's clock is earlier, but B arrives later: the server's order decides, not the clocks.
+    srv.apply_push(b, [op(1, "plot", pid, "patch", {"geometry": g_b, "area_ha": 3.0}, base=1,
+                          hlc="2026-06-01T00:00:00.000Z")])
+    change = [c for c in srv.changes_since("all", 0, conflicts=True).changes
+              if c["entity"] == "plot"][0]
     # B is later: its outline and its area win together; A's outline is kept in the conflict.
-    assert (change["data"]["geometry"], change["data"]["area_ha"]) == ("gB", 3.0)
+    assert (change["data"]["geometry"], change["data"]["area_ha"]) == (g_b, 3.0)
     kept = change["conflicts"][0]
     assert kept["fields"] == ["geometry", "area_ha"]
-    assert kept["server_value"] == {"geometry": "gA", "area_ha": 2.0}
+    assert kept["server_value"] == {"geometry": g_a, "area_ha": 2.0}
+    # Conflict details go to coordinators only: a plain pull page carries the flag alone.
+    plain = [c for c in srv.changes_since("all", 0).changes if c["entity"] == "plot"][0]
+    assert plain["conflict"] and "conflicts" not in plain
 
 
 def test_visits_are_owner_only(srv: ServerStore) -> None:
     a, b = device(srv, "А"), device(srv, "Б")
     vid, fid = new_id(), new_id()
-    srv.apply_push(a, [op(1, "visit", vid, fields={"site_id": "s", "notes": ""}),
-                       op(2, "finding", fid, fields={"visit_id": vid, "description": "x"})])
+    sid = a_site(srv, a)
+    srv.apply_push(a, [op(2, "visit", vid, fields=visit_fields(sid)),
+                       op(3, "finding", fid, fields=finding_fields(vid))])
     res = srv.apply_push(b, [op(1, "visit", vid, "patch", {"notes": "not mine"}, base=1),
-                             op(2, "finding", new_id(), fields={"visit_id": vid}),
+                             op(2, "finding", new_id(), fields=finding_fields(vid)),
                              op(3, "finding", fid, "delete", base=1)])
     assert [r["status"] for r in res.results] == ["rejected"] * 3
     assert res.results[0]["reason"] == "not_owner"
@@ -157,15 +165,16 @@ def test_visits_are_owner_only(srv: ServerStore) -> None:
 def test_update_beats_concurrent_delete(srv: ServerStore) -> None:
     a, b = device(srv, "А"), device(srv, "Б")
     pid = new_id()
-    srv.apply_push(a, [op(1, "plot", pid, fields={"site_id": "s", "name": "Т"})])
-    srv.apply_push(a, [op(2, "plot", pid, "patch", {"name": "шинэ"}, base=1)])
+    sid = a_site(srv, a)
+    srv.apply_push(a, [op(2, "plot", pid, fields=plot_fields(sid))])
+    srv.apply_push(a, [op(3, "plot", pid, "patch", {"name": "шинэ"}, base=1)])
     res = srv.apply_push(b, [op(1, "plot", pid, "delete", base=1)])
     assert res.results[0]["status"] == "conflict"
-    change = srv.changes_since("all", 0).changes[0]
+    change = [c for c in srv.changes_since("all", 0).changes if c["entity"] == "plot"][0]
     assert not change["deleted"] and change["conflict"]
     # A delete made after seeing every edit is a plain tombstone.
     srv.apply_push(b, [op(2, "plot", pid, "delete", base=3)])
-    change = srv.changes_since("all", 0).changes[0]
+    change = [c for c in srv.changes_since("all", 0).changes if c["entity"] == "plot"][0]
     assert change["deleted"] and change["data"]["name"] == "шинэ"
 
 

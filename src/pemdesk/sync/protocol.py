@@ -13,11 +13,14 @@ import hashlib
 import io
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, TypedDict
 
 import zstandard
+
+from pemdesk.sync.schema import REGISTRY as ENTITY_RULES  # noqa: F401  (compat name)
+from pemdesk.sync.schema import Entity, Policy  # noqa: F401
+from pemdesk.sync.schema import entity as schema_entity
 
 PROTOCOL_VERSION = 1
 # The only pull scope in v1: every record the server holds (see docs/sync-protocol.md).
@@ -250,48 +253,18 @@ def skip_op(device_seq: int, op_id: str) -> Op:
               base_version=0, hlc="", schema_version=1)
 
 
-# --- conflict policy -------------------------------------------------------------------------
-class Policy(StrEnum):
-    OWNER = "owner"  # written by the monitor who created it (and coordinators)
-    SHARED = "shared"  # field merge against base_version; clashes kept as conflicts
-
-
-@dataclass(frozen=True)
-class EntityRule:
-    policy: Policy
-    parent: tuple[str, str] | None = None  # (field, entity) whose owner owns this record
-    groups: tuple[tuple[str, ...], ...] = ()  # fields that merge as one (geometry + its area)
-
-
-ENTITY_RULES: dict[str, EntityRule] = {
-    "person": EntityRule(Policy.SHARED),
-    "site": EntityRule(Policy.SHARED, groups=(("boundary",), ("lon", "lat"))),
-    "plot": EntityRule(Policy.SHARED, groups=(("geometry", "area_ha"),)),
-    "photo_point": EntityRule(Policy.SHARED, groups=(("lon", "lat"),)),
-    "visit": EntityRule(Policy.OWNER, groups=(("lon", "lat", "position_source"),)),
-    "visit_plot": EntityRule(Policy.OWNER, parent=("visit_id", "visit")),
-    "participant": EntityRule(Policy.OWNER, parent=("visit_id", "visit")),
-    "observation": EntityRule(
-        Policy.OWNER, parent=("visit_id", "visit"), groups=(("value_num", "value_text", "unit"),)
-    ),
-    "finding": EntityRule(Policy.OWNER, parent=("visit_id", "visit")),
-    "photo": EntityRule(Policy.OWNER, parent=("visit_id", "visit")),
-    "visit_seal": EntityRule(Policy.OWNER, parent=("id", "visit")),
-    "track": EntityRule(Policy.OWNER, groups=(("geometry",),)),
-}
-# Entities this server version has no rule for are kept as shared records (forward compatible).
-DEFAULT_RULE = EntityRule(Policy.SHARED)
-
-
-def rule_for(entity: str) -> EntityRule:
-    return ENTITY_RULES.get(entity, DEFAULT_RULE)
+# --- conflict policy: lives with the typed schema (pemdesk.sync.schema) ------------------------
+def rule_for(entity: str) -> Entity | None:
+    """The entity's schema (policy, parent, merge groups); None for an entity nobody registered."""
+    return schema_entity(entity)
 
 
 def field_groups(entity: str, fields: list[str]) -> list[tuple[str, ...]]:
     """Partition ``fields`` into merge units: declared groups stay together, others alone."""
     units: list[tuple[str, ...]] = []
     seen: set[str] = set()
-    for group in rule_for(entity).groups:
+    ent = schema_entity(entity)
+    for group in ent.groups if ent is not None else ():
         if any(f in fields for f in group):
             units.append(group)
             seen.update(group)

@@ -178,8 +178,9 @@ def create_app(store: ServerStore) -> FastAPI:
                    after: Annotated[int, Query(ge=0, lt=2**62)] = 0,
                    limit: Annotated[int, Query(ge=1, le=p.MAX_PAGE)] = 1000) -> Response:
         """Records changed after ``after`` (a server_seq), in order, one page."""
-        await authed(request)
-        page = await run_in_threadpool(store.changes_since, scope, after, limit)
+        device = await authed(request)
+        page = await run_in_threadpool(store.changes_since, scope, after, limit,
+                                       device.role == "coordinator")
         return reply(request, page.body())
 
     @app.post("/v1/blobs/have", openapi_extra=_doc_body(HaveIn))

@@ -30,13 +30,13 @@ from pemdesk.sync.protocol import (
     Change,
     ErrorCode,
     Op,
-    Policy,
     ProtocolError,
     field_groups,
-    rule_for,
     upcast,
     validate_op,
 )
+from pemdesk.sync.schema import Entity, Invalid, Policy, check_fields, check_record, references
+from pemdesk.sync.schema import entity as schema_entity
 from pemdesk.sync.server.db import Database
 
 ROLES = ("monitor", "coordinator")
@@ -114,6 +114,9 @@ class ServerStore:
                 self.db.execute(conn, "INSERT INTO counter (name, value) VALUES ('seq', 0)")
         with self.db.connection() as conn:
             self.epoch: str = self.db.one(conn, "SELECT v FROM server_meta WHERE k='epoch'")[0]  # type: ignore[index]
+            # Set by ``admin restore``: base versions from before the restore may be ahead.
+            self.restored = self.db.one(
+                conn, "SELECT v FROM server_meta WHERE k = 'restored_from'") is not None
 
     @classmethod
     def open(cls, data_dir: Path | str, database_url: str | None = None) -> ServerStore:
@@ -319,7 +322,8 @@ class ServerStore:
                 raise ProtocolError(ErrorCode.SEQ_GAP, "changes are missing before these",
                                     expected=hw + 1)
             if fresh:
-                applier = _Applier(self.db, conn, device_id, monitor_id, role, via)
+                applier = _Applier(self.db, conn, device_id, monitor_id, role, via,
+                                   restored=self.restored)
                 results += applier.apply(fresh)
                 hw = fresh[-1]["device_seq"]
                 self.db.execute(conn, "UPDATE device SET high_water = ?, last_seen_at = ? "
@@ -327,8 +331,13 @@ class ServerStore:
         return PushResult(hw, results)
 
     # --- pull --------------------------------------------------------------------------------
-    def changes_since(self, scope: str, after: int, limit: int = 1000) -> Page:
-        """Records changed after ``after`` in server_seq order, each in its latest state."""
+    def changes_since(self, scope: str, after: int, limit: int = 1000,
+                      conflicts: bool = False) -> Page:
+        """Records changed after ``after`` in server_seq order, each in its latest state.
+
+        Conflict details (both values) only with ``conflicts`` — for coordinators; everyone
+        else sees the ``conflict`` flag only.
+        """
         if scope != SCOPE_ALL:
             raise ProtocolError(ErrorCode.NOT_FOUND, f"unknown scope {scope!r}")
         limit = max(1, min(int(limit), MAX_PAGE))
@@ -344,7 +353,7 @@ class ServerStore:
                 change = Change(entity=entity, id=rid, version=int(version), server_seq=int(seq),
                                 deleted=bool(deleted), data=json.loads(data),
                                 conflict=bool(conflict), hlc=hlc)
-                if conflict:
+                if conflict and conflicts:
                     change["conflicts"] = []
                     conflicted[(entity, rid)] = change
                 changes.append(change)
@@ -536,9 +545,10 @@ class _Applier:
     """Applies fresh ops of one device inside the caller's transaction (see apply_push)."""
 
     def __init__(self, db: Database, conn: Any, device_id: str, monitor_id: str, role: str,
-                 via: str) -> None:
+                 via: str, restored: bool = False) -> None:
         self.db, self.conn = db, conn
         self.device_id, self.monitor_id, self.role, self.via = device_id, monitor_id, role, via
+        self.restored = restored
         self.records: dict[tuple[str, str], dict[str, Any] | None] = {}
         self.dirty: set[tuple[str, str]] = set()
         self.revisions: list[list[Any]] = []
@@ -557,18 +567,32 @@ class _Applier:
         return self.seq
 
     def _prefetch(self, ops: list[Op]) -> None:
+        """Load the records the ops touch, their references and their old parents, in bulk."""
         wanted: dict[str, set[str]] = {}
         for op in ops:
-            if op["op"] == "skip":
+            ent = schema_entity(op["entity"]) if op["op"] != "skip" else None
+            if ent is None:
                 continue
             wanted.setdefault(op["entity"], set()).add(op["entity_id"])
-            parent = rule_for(op["entity"]).parent
-            if parent and isinstance(op["fields"].get(parent[0]), str):
-                wanted.setdefault(parent[1], set()).add(op["fields"][parent[0]])
-            if parent and parent[0] == "id":
-                wanted.setdefault(parent[1], set()).add(op["entity_id"])
+            for _name, target, rid in references(ent, op["fields"]):
+                wanted.setdefault(target, set()).add(rid)
+            if ent.parent and ent.parent[0] == "id":
+                wanted.setdefault(ent.parent[1], set()).add(op["entity_id"])
+        self._load(wanted)
+        old: dict[str, set[str]] = {}
+        for op in ops:
+            ent = schema_entity(op["entity"]) if op["op"] != "skip" else None
+            rec = self.records.get((op["entity"], op["entity_id"]))
+            if ent is None or rec is None:
+                continue
+            for _name, target, rid in references(ent, rec["data"]):
+                if (target, rid) not in self.records:
+                    old.setdefault(target, set()).add(rid)
+        self._load(old)
+
+    def _load(self, wanted: dict[str, set[str]]) -> None:
         for entity, ids in wanted.items():
-            id_list = sorted(ids)
+            id_list = sorted(i for i in ids if (entity, i) not in self.records)
             for i in range(0, len(id_list), 500):
                 chunk = id_list[i:i + 500]
                 for key in chunk:
@@ -581,6 +605,11 @@ class _Applier:
                         "version": int(r[2]), "server_seq": int(r[3]), "deleted": int(r[4]),
                         "owner": r[5], "data": json.loads(r[6]), "meta": json.loads(r[7]),
                         "hlc": r[8], "conflict": int(r[9]), "new": False}
+
+    def _record(self, entity: str, rid: str) -> dict[str, Any] | None:
+        if (entity, rid) not in self.records:
+            self._load({entity: {rid}})
+        return self.records.get((entity, rid))
 
     def _seen_elsewhere(self, ops: list[Op]) -> dict[str, dict[str, Any]]:
         """Ops already applied under another device (a clone enrolled anew, a replayed bundle)."""
@@ -642,33 +671,125 @@ class _Applier:
             self.db.execute(self.conn, "UPDATE counter SET value = ? WHERE name = 'seq'", [self.seq])
         return results
 
-    def _owner_of(self, op: Op, rec: dict[str, Any] | None) -> str:
-        if rec is not None and rec["owner"]:
-            return str(rec["owner"])
-        parent = rule_for(op["entity"]).parent
-        if parent:
-            parent_id = op["entity_id"] if parent[0] == "id" else op["fields"].get(parent[0])
-            if rec is not None and parent[0] != "id":
-                parent_id = rec["data"].get(parent[0], parent_id)
-            parent_rec = self.records.get((parent[1], parent_id)) if isinstance(parent_id, str) else None
-            if parent_rec is not None and parent_rec["owner"]:
-                return str(parent_rec["owner"])
-        return self.monitor_id
+    def _parent_ids(self, ent: Entity, op: Op, rec: dict[str, Any] | None,
+                    fields: dict[str, Any]) -> tuple[str | None, str | None]:
+        """(old, new) id of the record's parent (the visit that owns it), either may be None."""
+        if ent.parent is None:
+            return None, None
+        name = ent.parent[0]
+        if name == "id":
+            return op["entity_id"], op["entity_id"]
+        old = rec["data"].get(name) if rec is not None else None
+        new = fields.get(name, old) if op["op"] in ("create", "patch") else old
+        return (old if isinstance(old, str) else None), (new if isinstance(new, str) else None)
+
+    def _check(self, ent: Entity, op: Op, rec: dict[str, Any] | None) -> tuple[str, dict[str, Any]]:
+        """Validate and authorise one op against the schema; (owner after the op, fields).
+
+        Raises Invalid with the reason of a refusal. The owner of a child is the owner of its
+        parent after the change, and both the old and the new parent must be writable by this
+        monitor; a finished visit and everything in it are immutable, for everyone.
+        """
+        kind = op["op"]
+        coordinator = self.role == "coordinator"
+        fields: dict[str, Any] = {}
+        if kind in ("create", "patch"):
+            fields = check_fields(ent, op["fields"], create=kind == "create" and rec is None)
+        elif kind == "resolve":
+            values = op["fields"].get("values")
+            if not isinstance(values, dict) or not isinstance(op["fields"].get("conflict_id"), str):
+                raise Invalid("bad_resolution")
+            check_fields(ent, {k: v for k, v in values.items() if k != "_deleted"}, create=False)
+        if rec is not None and kind in ("patch", "delete", "undelete"):
+            base = op["base_version"]
+            if base > rec["version"]:
+                if not self.restored:
+                    raise Invalid("base_version_ahead")
+                op["base_version"] = 0  # after a restore: everything since counts as concurrent
+        if rec is not None and kind == "create":
+            # The same record created again (a retry under a new device, a twin laptop): only
+            # identical write-once values may meet; anything else is a patch in disguise.
+            for name, value in fields.items():
+                spec = ent.all_fields.get(name)
+                if spec is not None and spec.write_once and rec["data"].get(name) != value:
+                    raise Invalid(f"write_once:{name}")
+        if ent.create_only and rec is not None:
+            changed = any(rec["data"].get(k) != v for k, v in fields.items() if k != "updated_at")
+            if kind not in ("create",) or changed:
+                raise Invalid("sealed_record")
+        # Ownership: the record's own owner, and the owners of its old and new parent.
+        old_parent, new_parent = self._parent_ids(ent, op, rec, fields)
+        owner = rec["owner"] if rec is not None and rec["owner"] else None
+        if ent.parent is not None:
+            parent_entity = ent.parent[1]
+            for pid in {old_parent, new_parent} - {None}:
+                assert pid is not None
+                prec = self._record(parent_entity, pid)
+                if prec is not None and prec["owner"] and prec["owner"] != self.monitor_id \
+                        and not coordinator and ent.policy == Policy.OWNER:
+                    raise Invalid("not_owner")
+            if new_parent is not None:
+                prec = self._record(parent_entity, new_parent)
+                if prec is not None and prec["owner"]:
+                    owner = prec["owner"]
+        if owner is None:
+            owner = self.monitor_id
+        if ent.policy == Policy.OWNER and not coordinator and (
+                (rec is not None and rec["owner"] and rec["owner"] != self.monitor_id)
+                or owner != self.monitor_id):
+            raise Invalid("not_owner")
+        if kind == "delete" and ent.coordinator_delete and not coordinator:
+            raise Invalid("coordinator_only")
+        # References must name records the server holds (or that this batch created).
+        for name, target, rid in references(ent, fields):
+            if self._record(target, rid) is None and not (target == op["entity"] and
+                                                          rid == op["entity_id"]):
+                raise Invalid(f"missing_reference:{name}")
+        # A finished visit and its children never change on the server (amend = new revision).
+        if ent.locked_by_visit is not None:
+            lock = ent.locked_by_visit
+            visits = {op["entity_id"]} if lock == "id" else set()
+            if lock != "id":
+                if rec is not None and isinstance(rec["data"].get(lock), str):
+                    visits.add(rec["data"][lock])
+                if isinstance(fields.get(lock), str):
+                    visits.add(fields[lock])
+            for vid in visits:
+                visit = self._record("visit", vid)
+                if visit is not None and visit["data"].get("status") == "finished" \
+                        and self._would_change(op, rec, fields):
+                    raise Invalid("visit_finished")
+        if kind in ("create", "patch"):
+            prospective = {**(rec["data"] if rec is not None else {}), **fields}
+            check_record(ent, prospective)
+        return owner, fields
+
+    @staticmethod
+    def _would_change(op: Op, rec: dict[str, Any] | None, fields: dict[str, Any]) -> bool:
+        if rec is None:
+            return True
+        kind = op["op"]
+        if kind == "delete":
+            return not rec["deleted"]
+        if kind == "undelete":
+            return bool(rec["deleted"])
+        if kind == "resolve":
+            return True
+        return any(rec["data"].get(k) != v for k, v in fields.items() if k != "updated_at")
 
     def _apply_one(self, op: Op) -> dict[str, Any]:
         base = {"device_seq": op["device_seq"], "op_id": op["op_id"]}
         if op["op"] == "skip":
             return {**base, "status": "skipped"}
         key = (op["entity"], op["entity_id"])
+        ent = schema_entity(op["entity"])
+        if ent is None:
+            return self._reject(base, None, "unknown_entity")
         rec = self.records.get(key)
-        rule = rule_for(op["entity"])
-        owner = self._owner_of(op, rec)
-        coordinator = self.role == "coordinator"
-        if rule.policy == Policy.OWNER and owner != self.monitor_id and not coordinator:
-            return self._reject(base, rec, "not_owner")
-        if op["entity"] == "site" and op["op"] == "delete" and not coordinator:
-            return self._reject(base, rec, "coordinator_only")
-        fields = {k: v for k, v in op["fields"].items() if k not in SYNC_STATE_COLUMNS and k != "id"}
+        try:
+            owner, fields = self._check(ent, op, rec)
+        except Invalid as exc:
+            return self._reject(base, rec, exc.reason)
         conflicts: list[dict[str, Any]] = []
         if op["op"] == "create" and rec is None:
             rec = {"version": 0, "server_seq": 0, "deleted": int(bool(op["fields"].get("_deleted"))),
@@ -679,12 +800,14 @@ class _Applier:
         elif rec is None:
             return self._reject(base, rec, "unknown_record")
         elif op["op"] == "resolve":
-            resolved = self._resolve(op, rec, coordinator or owner == self.monitor_id)
+            resolved = self._resolve(op, rec, self.role == "coordinator" or owner == self.monitor_id)
             if resolved is None:
                 return self._reject(base, rec, "conflict_not_open")
             changed = resolved
         else:
             changed = self._merge(op, rec, fields, conflicts)
+            if changed and rec["owner"] != owner:
+                rec["owner"] = owner  # a child moved to another visit of the same monitor
         if not changed:
             return {**base, "status": "applied", "server_seq": None, "version": rec["version"]}
         seq = self._next_seq()
@@ -733,7 +856,7 @@ class _Applier:
     def _merge(self, op: Op, rec: dict[str, Any], fields: dict[str, Any],
                conflicts: list[dict[str, Any]]) -> bool:
         """Field merge against base_version; clashing units keep both values as a conflict."""
-        data, rule, changed = rec["data"], rule_for(op["entity"]), False
+        data, changed = rec["data"], False
         me = [-1, self.device_id, op["hlc"]]
 
         def concurrent(names: tuple[str, ...]) -> list[Any] | None:
@@ -746,12 +869,10 @@ class _Applier:
             if current == incoming:
                 continue
             other = concurrent(unit)
+            # The later arrival (the server's order) is the provisional value, for every
+            # entity: a device's clock (hlc) must not decide, or a forged one always wins.
             take = True
             if other is not None:
-                if rule.policy == Policy.OWNER:
-                    take = True  # the later arrival is the provisional value
-                else:
-                    take = (op["hlc"], self.device_id) > (other[2] or "", other[1] or "")
                 conflicts.append({"fields": list(unit), "server_value": current,
                                   "incoming_value": incoming, "server_device": other[1],
                                   "provisional": "incoming" if take else "server"})
