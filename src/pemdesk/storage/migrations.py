@@ -305,11 +305,25 @@ def m004_sync_client(conn: sqlite3.Connection) -> None:
     )
 
 
+def m005_rehab(conn: sqlite3.Connection) -> None:
+    """Rehabilitation evidence (``pemdesk.rehab``): targets, stage history, acceptance acts and
+    vegetation cover from photos, all synced. Every existing plot gets its stage history from its
+    stage and stage dates, with ids and times derived from the plot, so laptops that migrate the
+    same plot make identical records (the server sees one record, not duplicates)."""
+    from pemdesk.storage import rehab_schema
+
+    rehab_schema.create(conn, SYNC_COLUMNS)
+    for table in rehab_schema.TABLES:
+        outbox.install_capture_triggers(conn, table, schema_version=2)
+    rehab_schema.seed_history(conn)
+    rehab_schema.install_plot_triggers(conn)
+
+
 Migration = Callable[[sqlite3.Connection], None]
 
 # Index i holds the migration that takes the schema from version i to i + 1.
 MIGRATIONS: list[Migration] = [m001_initial, m002_blobs_and_seals, m003_seal_receipts,
-                           m004_sync_client]
+                           m004_sync_client, m005_rehab]
 
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -9,6 +9,7 @@ from enum import Enum
 from typing import Any, TypeVar, get_type_hints
 
 from pemdesk import model
+from pemdesk.rehab import records as rehab
 
 T = TypeVar("T")
 
@@ -23,10 +24,16 @@ TABLE_OF: dict[type, str] = {
     model.PhotoPoint: "photo_point",
     model.Photo: "photo",
     model.Track: "track",
+    rehab.RehabTarget: "rehab_target",
+    rehab.StageChange: "plot_stage_change",
+    rehab.Acceptance: "plot_acceptance",
+    rehab.PhotoCover: "photo_cover",
 }
 
 # Fields that are GeoJSON dicts stored as JSON text.
 GEOMETRY_FIELDS = frozenset({"boundary", "geometry"})
+# Lists and objects stored as JSON text (rehabilitation records).
+JSON_FIELDS = frozenset({"photo_ids", "members", "criteria", "params"})
 # Fields that live in a link table, not in the row.
 LINK_FIELDS = frozenset({"plot_ids"})
 
@@ -58,6 +65,8 @@ def to_row(record: Any) -> dict[str, Any]:
             value = int(value)
         elif name in GEOMETRY_FIELDS:
             value = json.dumps(value, separators=(",", ":"))
+        elif name in JSON_FIELDS:
+            value = json.dumps(value, separators=(",", ":"), ensure_ascii=False, sort_keys=True)
         row[name] = value
     return row
 
@@ -78,7 +87,7 @@ def _converters(record_type: type) -> Converters:
     result = []
     for f in dataclasses.fields(record_type):
         converter: Callable[[Any], Any] | None = None
-        if f.name in GEOMETRY_FIELDS:
+        if f.name in GEOMETRY_FIELDS or f.name in JSON_FIELDS:
             converter = json.loads
         else:
             args = getattr(hints[f.name], "__args__", None)

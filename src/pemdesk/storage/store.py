@@ -38,6 +38,10 @@ _NAMES_MN = {
     "photo_point": "зургийн цэг",
     "photo": "зураг",
     "track": "зам",
+    "rehab_target": "зорилт",
+    "plot_stage_change": "үе шатны өөрчлөлт",
+    "plot_acceptance": "хүлээн авалтын акт",
+    "photo_cover": "бүрхэвчийн хэмжилт",
 }
 
 # Children whose edits are locked once their visit is finished.

@@ -148,6 +148,7 @@ class Entity:
     locked_by_visit: str | None = None  # field naming the visit that locks it when finished
     create_only: bool = False  # written once, never patched (sealed documents)
     coordinator_delete: bool = False  # only coordinators may delete
+    coordinator_only: bool = False  # only coordinators write it at all (reference data)
     extra_check: Callable[[dict[str, Any]], None] | None = None  # whole-record rule (after merge)
     all_fields: dict[str, F] = field(default_factory=dict, compare=False)
 
@@ -167,7 +168,7 @@ STATE_FIELDS = frozenset({"_version", "_deleted", "_conflict"})
 REGISTRY: dict[str, Entity] = {}
 
 # Modules that register more entities at import (each calls ``register``); append yours.
-EXTRA_SCHEMA_MODULES: list[str] = []
+EXTRA_SCHEMA_MODULES: list[str] = ["pemdesk.rehab.sync_schema"]
 
 
 def register(entity: Entity) -> Entity:

@@ -738,7 +738,8 @@ class _Applier:
                 (rec is not None and rec["owner"] and rec["owner"] != self.monitor_id)
                 or owner != self.monitor_id):
             raise Invalid("not_owner")
-        if kind == "delete" and ent.coordinator_delete and not coordinator:
+        if ((kind == "delete" and ent.coordinator_delete) or ent.coordinator_only) \
+                and not coordinator:
             raise Invalid("coordinator_only")
         # References must name records the server holds (or that this batch created).
         for name, target, rid in references(ent, fields):
