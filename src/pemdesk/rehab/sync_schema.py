@@ -10,7 +10,7 @@ from typing import Any
 
 from pemdesk import model
 from pemdesk.rehab.records import AcceptanceKind, Decision, TargetBasis, TargetLevel
-from pemdesk.sync.schema import F, Entity, Invalid, Policy, register
+from pemdesk.sync.schema import Entity, F, Invalid, Policy, register
 
 NOTES = F.text(max_len=20_000)
 
