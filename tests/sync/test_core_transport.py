@@ -69,6 +69,7 @@ def test_a_slow_but_flowing_transfer_is_never_cut(tmp_path: Path) -> None:
         # A boundary of 1,500 irregular vertices: tens of KB even compressed.
         rng = random.Random(1)
         ring = [[105 + rng.random(), 44 + rng.random()] for _ in range(1500)]
+        ring.append(ring[0])  # a closed ring: the server refuses anything else
         a.conn.execute("UPDATE site SET boundary = ? WHERE id = ?",
                        [json.dumps({"type": "Polygon", "coordinates": [ring]}), site.id])
         with client_for(a) as client:

@@ -106,7 +106,13 @@ def signed(case: Any, live_server: Any, device: Any, http: httpx.Client) -> None
     path = parts.path + (f"?{parts.query}" if parts.query else "")
     stamp = datetime.now(UTC).isoformat()
     nonce = secrets.token_hex(12)
-    signature = key.sign(p.signing_message(method, path, body, stamp, nonce)).signature.hex()
-    headers.update({p.H_DEVICE: device_id, p.H_TIME: stamp, p.H_NONCE: nonce, p.H_SIG: signature})
+    covered = {k.lower(): str(v) for k, v in headers.items()}
+    covered[p.H_DIGEST] = p.content_digest(body or b"")
+    message = p.signing_message_v2(device_id, method, path, stamp, nonce, covered)
+    signature = key.sign(message).signature.hex()
+    headers.update({p.H_DIGEST: covered[p.H_DIGEST], p.H_DEVICE: device_id, p.H_TIME: stamp,
+                    p.H_NONCE: nonce, p.H_SIG: signature})
     response = http.request(method, url, headers=headers, content=body)
     assert response.status_code < 500, (method, path, response.status_code, response.text[:300])
+    # A correctly signed request is never refused for its signature.
+    assert b'"error":"unauthorized"' not in response.content, (method, path, response.content)

@@ -12,6 +12,7 @@ import gzip
 import hashlib
 import io
 import json
+import re
 from collections.abc import Callable, Mapping
 from enum import StrEnum
 from typing import Any, TypedDict
@@ -43,7 +44,19 @@ H_DEVICE = "x-pem-device"
 H_TIME = "x-pem-time"
 H_NONCE = "x-pem-nonce"
 H_SIG = "x-pem-signature"
-SIGNATURE_WINDOW_S = 7 * 24 * 3600  # laptop clocks can be badly off; replays are harmless (idempotent)
+H_SERVER_SIG = "x-pem-server-signature"  # the server's Ed25519 signature of its answer
+H_DIGEST = "content-digest"  # RFC 9530: sha-256=:<base64>: of the body bytes as sent
+# Every header that changes what a request means is signed (a relay cannot swap them).
+SIGNED_HEADERS = ("content-digest", "content-encoding", "content-type", "upload-length",
+                  "upload-metadata", "upload-offset", "upload-checksum")
+# Short: a captured request is useless minutes later. Laptops with a wrong clock learn the
+# server's time (``server_now`` in /v1/info, hello and the ``clock_skew`` refusal) and sign with it.
+SIGNATURE_WINDOW_S = 10 * 60
+# Body limits: compressed as received, decompressed, JSON nesting.
+MAX_COMPRESSED_BYTES = 16 * 1024 * 1024
+MAX_PUSH_BYTES = 16 * 1024 * 1024
+MAX_SMALL_BODY_BYTES = 64 * 1024
+MAX_JSON_DEPTH = 32
 
 
 class ErrorCode(StrEnum):
@@ -59,6 +72,8 @@ class ErrorCode(StrEnum):
     CHECKSUM_MISMATCH = "checksum_mismatch"
     SCHEMA_TOO_OLD = "schema_too_old"
     FORBIDDEN = "forbidden"
+    CLOCK_SKEW = "clock_skew"  # body carries ``server_now``: sign again with the server's time
+    QUOTA_EXCEEDED = "quota_exceeded"
 
 
 # HTTP status of each error code.
@@ -75,6 +90,8 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.NOT_FOUND: 404,
     ErrorCode.CHECKSUM_MISMATCH: 460,
     ErrorCode.SCHEMA_TOO_OLD: 426,
+    ErrorCode.CLOCK_SKEW: 401,
+    ErrorCode.QUOTA_EXCEEDED: 413,
 }
 
 
@@ -148,11 +165,35 @@ def _read_capped(reader: Any, limit: int) -> bytes:
     return b"".join(parts)
 
 
-def decode_body(raw: bytes, encoding: str | None) -> Any:
-    data = decompress(raw, encoding)
+def decode_body(raw: bytes, encoding: str | None, limit: int = MAX_BODY_BYTES) -> Any:
+    return parse_json(decompress(raw, encoding, limit))
+
+
+_STRINGS = re.compile(rb'"(?:[^"\\]|\\.)*"')
+_BRACKETS = re.compile(rb"[\[\]{}]")
+
+
+def json_depth(data: bytes) -> int:
+    """How deeply ``data`` (JSON text) nests arrays and objects, without parsing it."""
+    depth = deepest = 0
+    for match in _BRACKETS.finditer(_STRINGS.sub(b"", data)):
+        if match.group() in (b"[", b"{"):
+            depth += 1
+            deepest = max(deepest, depth)
+        else:
+            depth -= 1
+    return deepest
+
+
+def parse_json(data: bytes, max_depth: int = MAX_JSON_DEPTH) -> Any:
+    """JSON from a body: 400 if malformed or nested deeper than ``max_depth`` (never a 500)."""
+    if not data:
+        return {}
+    if json_depth(data) > max_depth:
+        raise ProtocolError(ErrorCode.BAD_REQUEST, f"JSON nested deeper than {max_depth}")
     try:
-        return json.loads(data) if data else {}
-    except (ValueError, UnicodeDecodeError) as exc:
+        return json.loads(data)
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise ProtocolError(ErrorCode.BAD_REQUEST, "body is not JSON") from exc
 
 
@@ -168,6 +209,40 @@ def unb64(text: str) -> bytes:
 
 
 # --- request signatures ----------------------------------------------------------------------
+def content_digest(body: bytes) -> str:
+    """RFC 9530 ``Content-Digest`` value of ``body`` (as sent, i.e. still compressed)."""
+    return f"sha-256=:{b64(hashlib.sha256(body).digest())}:"
+
+
+def signing_message_v2(device_id: str, method: str, path: str, timestamp: str, nonce: str,
+                       headers: Mapping[str, str]) -> bytes:
+    """What a device signs: who, method, path with query, time, nonce and every header that
+    changes meaning (``SIGNED_HEADERS``, Content-Digest among them, so the body too). The server
+    checks it from the headers alone, before it reads a byte of the body."""
+    lines = ["PEMSYNC-REQ-2", device_id, method.upper(), path, timestamp, nonce]
+    lines += [f"{name}: {headers.get(name, '')}" for name in SIGNED_HEADERS]
+    return "\n".join(lines).encode()
+
+
+def response_signing_message(nonce: str, status: int, body: bytes) -> bytes:
+    """What the server signs in its answer to the request with ``nonce`` (``body`` decoded)."""
+    return f"PEMSYNC-RESP-1\n{nonce}\n{status}\n{hashlib.sha256(body).hexdigest()}".encode()
+
+
+def verify_response(server_key_hex: str, nonce: str, status: int, body: bytes,
+                    signature_hex: str | None) -> bool:
+    """True if the server (the pinned key) signed this answer to this request."""
+    from nacl.exceptions import BadSignatureError
+    from nacl.signing import VerifyKey
+
+    try:
+        VerifyKey(bytes.fromhex(server_key_hex)).verify(
+            response_signing_message(nonce, status, body), bytes.fromhex(signature_hex or ""))
+        return True
+    except (BadSignatureError, ValueError, TypeError):
+        return False
+
+
 def signing_message(method: str, path: str, body: bytes, timestamp: str, nonce: str) -> bytes:
     """What a device signs: method, path with query, body hash, time and a nonce."""
     digest = hashlib.sha256(body).hexdigest()

@@ -9,9 +9,11 @@ and 5xx are retried with exponential backoff and jitter, a bounded number of tim
 from __future__ import annotations
 
 import random
+import ssl
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -19,7 +21,7 @@ from nacl.signing import SigningKey
 
 from pemdesk import __version__
 from pemdesk.errors import Offline, PemdeskError
-from pemdesk.ids import new_id, utc_now
+from pemdesk.ids import new_id
 from pemdesk.sync import protocol as p
 
 RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
@@ -47,6 +49,11 @@ _REFUSALS = {
     "bad_enrolment_code": (
         "Бүртгэлийн код буруу, ашиглагдсан эсвэл хугацаа нь дууссан байна.",
         "The enrolment code is wrong, already used or expired."),
+    "bad_server_signature": (
+        "Серверийн хариу баталгаажсан түлхүүрээр гарын үсэг зураагүй байна: холболтод хэн "
+        "нэгэн хөндлөнгөөс оролцож байж магадгүй. Юу ч хэрэглээгүй.",
+        "The server's answer is not signed with the pinned server key: someone may be "
+        "interfering with the connection. Nothing was applied."),
     "device_seq_reused": (
         "Энэ өгөгдлийн хавтсыг өөр компьютерээс хуулсан эсвэл хуулбараас сэргээсэн байна. "
         "Өгөгдөл устаагүй; энэ хавтсыг шинэ төхөөрөмжөөр бүртгүүлнэ үү.",
@@ -80,7 +87,8 @@ class Transport:
                  signing_key: SigningKey | None = None, stall_s: float = 30.0,
                  retries: int = 6, backoff_s: float = 2.0, backoff_max_s: float = 300.0,
                  encoding: str = "zstd", sleep: Callable[[float], None] = time.sleep,
-                 transport: httpx.BaseTransport | None = None) -> None:
+                 transport: httpx.BaseTransport | None = None, server_key: str | None = None,
+                 verify: ssl.SSLContext | bool = True) -> None:
         self.base_url = base_url.rstrip("/")
         self.device_id = device_id
         self.signing_key = signing_key
@@ -94,8 +102,14 @@ class Transport:
         # network here": being offline is normal, so say so after one quick retry instead of
         # spending the whole backoff budget (minutes) meant for a link that drops mid-sync.
         self.reached = False
+        # The pinned server key: when set, every answer to a signed request must carry the
+        # server's signature of it (protocol.response_signing_message), else SyncRefused.
+        self.server_key = server_key
+        # Seconds to add to this laptop's clock to get the server's (learnt from clock_skew).
+        self.clock_offset_s = 0.0
         timeout = httpx.Timeout(stall_s, connect=stall_s, read=stall_s, write=stall_s)
         self.client = httpx.Client(base_url=self.base_url, timeout=timeout, transport=transport,
+                                   verify=verify,
                                    headers={"user-agent": f"pemdesk/{__version__}",
                                             "accept-encoding": "zstd, gzip"})
 
@@ -108,13 +122,43 @@ class Transport:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _signed(self, method: str, path: str, body: bytes) -> dict[str, str]:
+    def _signed(self, method: str, path: str, body: bytes,
+                headers: dict[str, str]) -> dict[str, str]:
+        """Signature headers (protocol.signing_message_v2): the body through its
+        Content-Digest, and every header that changes meaning."""
         if self.signing_key is None or self.device_id is None:
             return {}
-        stamp, nonce = utc_now(), new_id()
-        signature = self.signing_key.sign(p.signing_message(method, path, body, stamp, nonce)).signature
-        return {p.H_DEVICE: self.device_id, p.H_TIME: stamp, p.H_NONCE: nonce,
-                p.H_SIG: signature.hex()}
+        now = datetime.now(UTC) + timedelta(seconds=self.clock_offset_s)
+        stamp = now.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        nonce = new_id()
+        covered = {k.lower(): v for k, v in headers.items()}
+        covered[p.H_DIGEST] = p.content_digest(body)
+        message = p.signing_message_v2(self.device_id, method, path, stamp, nonce, covered)
+        signature = self.signing_key.sign(message).signature
+        return {p.H_DIGEST: covered[p.H_DIGEST], p.H_DEVICE: self.device_id, p.H_TIME: stamp,
+                p.H_NONCE: nonce, p.H_SIG: signature.hex()}
+
+    def _learn_clock(self, response: httpx.Response) -> bool:
+        """After a ``clock_skew`` refusal: sign with the server's time from now on."""
+        try:
+            data = response.json()
+            server = datetime.fromisoformat(str(data["server_now"]).replace("Z", "+00:00"))
+        except (ValueError, KeyError, TypeError):
+            return False
+        self.clock_offset_s = (server - datetime.now(UTC)).total_seconds()
+        return True
+
+    def _check_answer(self, request: httpx.Request, response: httpx.Response) -> None:
+        nonce = request.headers.get(p.H_NONCE)
+        if self.server_key is None or nonce is None or request.method == "HEAD" \
+                or not 200 <= response.status_code < 300:
+            return  # refusals carry a signature too, but only data answers must
+        if "application/json" not in response.headers.get("content-type", ""):
+            return
+        if not p.verify_response(self.server_key, nonce, response.status_code, response.content,
+                                 response.headers.get(p.H_SERVER_SIG)):
+            raise SyncRefused("bad_server_signature", response.status_code,
+                              {"message": "the answer is not signed by the pinned server key"})
 
     def request(self, method: str, path: str, *, json_body: Any = None, content: bytes | None = None,
                 headers: dict[str, str] | None = None, retry: bool = True,
@@ -130,8 +174,9 @@ class Transport:
         elif content is not None:
             body = content
         attempt = 0
+        clock_fixed = False
         while True:
-            signed = {**extra, **self._signed(method, path, body)}  # fresh nonce per attempt
+            signed = {**extra, **self._signed(method, path, body, extra)}  # fresh nonce each time
             try:
                 request = self.client.build_request(method, path, content=body or None,
                                                     headers=signed)
@@ -153,8 +198,13 @@ class Transport:
                 attempt += 1
                 self._backoff(attempt)
                 continue
+            self._check_answer(request, response)
             if response.status_code in ok:
                 return response
+            if response.status_code == 401 and not clock_fixed and self.signing_key is not None \
+                    and b"clock_skew" in response.content and self._learn_clock(response):
+                clock_fixed = True
+                continue
             if response.status_code in RETRYABLE_STATUS and retry and attempt < self.retries:
                 attempt += 1
                 self._backoff(attempt)

@@ -6,17 +6,19 @@ same protocol module decodes them as in bundles. OpenAPI at ``/docs`` and ``/ope
 
 from __future__ import annotations
 
-import collections
-import threading
+import hashlib
+import json
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import FastAPI, Header, Query, Request, Response
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from pemdesk import __version__
+from pemdesk.ids import utc_now
 from pemdesk.sync import protocol as p
 from pemdesk.sync.protocol import ErrorCode, ProtocolError
 from pemdesk.sync.server.store import Device, ServerStore
@@ -62,88 +64,122 @@ def _doc_body(model: type[BaseModel]) -> dict[str, Any]:
         "application/json": {"schema": model.model_json_schema()}}}}
 
 
-class _Nonces:
-    """Recently seen request nonces (defence in depth: every write is idempotent anyway)."""
-
-    def __init__(self, size: int = 100_000) -> None:
-        self._seen: collections.OrderedDict[str, None] = collections.OrderedDict()
-        self._size = size
-        self._lock = threading.Lock()
-
-    def fresh(self, nonce: str) -> bool:
-        with self._lock:
-            if nonce in self._seen:
-                return False
-            self._seen[nonce] = None
-            if len(self._seen) > self._size:
-                self._seen.popitem(last=False)
-            return True
-
-
 def create_app(store: ServerStore) -> FastAPI:
     app = FastAPI(title="pemdesk sync server", version=__version__,
                   description="Protocol v1: enrolment, hello/push/pull, blobs. See "
                               "docs/sync-protocol.md.")
-    nonces = _Nonces()
     app.state.store = store
+    app.state.tls_fingerprint = None  # set by the CLI when it serves HTTPS
+    signer = store.signing_key
 
-    @app.exception_handler(ProtocolError)
-    async def _protocol_error(request: Request, exc: ProtocolError) -> Response:
-        return JSONResponse(exc.body(), status_code=exc.status)
+    def sign_answer(request: Request, status: int, raw: bytes, headers: dict[str, str]) -> None:
+        """Sign the answer to a device's request (the laptop checks it with the pinned key)."""
+        nonce = request.headers.get(p.H_NONCE)
+        if nonce and request.headers.get(p.H_SIG):
+            message = p.response_signing_message(nonce, status, raw)
+            headers[p.H_SERVER_SIG] = signer.sign(message).signature.hex()
 
     def reply(request: Request, value: Any, status: int = 200) -> Response:
         accept = request.headers.get("accept-encoding", "")
         encoding = "zstd" if "zstd" in accept else "gzip" if "gzip" in accept else "identity"
-        body = p.encode_body(value, encoding)
+        raw = json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
+        body = p.compress(raw, encoding)
         headers = {"content-encoding": encoding} if encoding != "identity" else {}
+        sign_answer(request, status, raw, headers)
         return Response(body, status_code=status, media_type="application/json", headers=headers)
 
-    async def authed(request: Request, body: bytes = b"") -> Device:
+    @app.exception_handler(ProtocolError)
+    async def _protocol_error(request: Request, exc: ProtocolError) -> Response:
+        raw = json.dumps(exc.body(), separators=(",", ":"), ensure_ascii=False).encode()
+        headers: dict[str, str] = {}
+        sign_answer(request, exc.status, raw, headers)
+        return Response(raw, status_code=exc.status, media_type="application/json",
+                        headers=headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        return await _protocol_error(request, ProtocolError(ErrorCode.BAD_REQUEST,
+                                                            "malformed request"))
+
+    async def authed(request: Request) -> Device:
+        """The signing device, checked from the headers alone: nothing of the body is read
+        (let alone decompressed or parsed) for a request that is not signed by an enrolled,
+        active device within the time window, and never twice (nonces kept in the database)."""
         h = request.headers
         device_id, stamp, nonce, sig = (h.get(p.H_DEVICE), h.get(p.H_TIME), h.get(p.H_NONCE),
                                         h.get(p.H_SIG))
-        if not (device_id and stamp and nonce and sig) or len(nonce) > 64 or len(device_id) > 64:
+        if not (device_id and stamp and nonce and sig) or len(nonce) > 64 or len(device_id) > 64 \
+                or len(sig) > 200:
             raise ProtocolError(ErrorCode.UNAUTHORIZED, "this request is not signed by a device")
         device = await run_in_threadpool(store.device, device_id)
         if device is None:
             raise ProtocolError(ErrorCode.UNAUTHORIZED, "unknown device")
-        try:
-            when = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
-            skew = abs((datetime.now(UTC) - when).total_seconds())
-        except (ValueError, TypeError):
-            skew = float("inf")
-        path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        message = p.signing_message(request.method, path, body, stamp, nonce)
+        raw_path = request.scope.get("raw_path") or request.url.path.encode()
+        query = request.scope.get("query_string") or b""
+        path = raw_path.decode("latin-1") + (f"?{query.decode('latin-1')}" if query else "")
+        message = p.signing_message_v2(device_id, request.method, path, stamp, nonce, h)
         from pemdesk.device_key import verify_signature
 
         try:
             signature = bytes.fromhex(sig)
         except ValueError:
             signature = b""
-        if skew > p.SIGNATURE_WINDOW_S or not verify_signature(device.pubkey, message, signature):
+        if not verify_signature(device.pubkey, message, signature):
             raise ProtocolError(ErrorCode.UNAUTHORIZED, "bad request signature")
-        if not nonces.fresh(f"{device_id}:{nonce}"):
-            raise ProtocolError(ErrorCode.UNAUTHORIZED, "replayed request")
+        try:
+            when = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+            if when.tzinfo is None:
+                raise ValueError(stamp)
+            skew = abs((datetime.now(UTC) - when).total_seconds())
+        except (ValueError, TypeError, OverflowError):
+            skew = float("inf")
+        if skew > p.SIGNATURE_WINDOW_S:
+            raise ProtocolError(ErrorCode.CLOCK_SKEW, "the request's time is too far from the "
+                                "server's: sign again with the server's time",
+                                server_now=utc_now())
         if device.status != "active":
             raise ProtocolError(ErrorCode.DEVICE_REVOKED, "this device was revoked")
+        if not await run_in_threadpool(store.use_nonce, device_id, nonce):
+            raise ProtocolError(ErrorCode.UNAUTHORIZED, "replayed request")
         return device
 
-    async def json_body(request: Request) -> tuple[bytes, Any]:
-        raw = await request.body()
-        if len(raw) > p.MAX_BODY_BYTES:
+    async def read_body(request: Request, limit: int, *, signed: bool = True) -> bytes:
+        """The body as sent, streamed under a hard limit, checked against its signed digest."""
+        declared = request.headers.get("content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > limit):
             raise ProtocolError(ErrorCode.TOO_LARGE, "body too large")
-        return raw, p.decode_body(raw, request.headers.get("content-encoding"))
+        digest = hashlib.sha256()
+        parts: list[bytes] = []
+        size = 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise ProtocolError(ErrorCode.TOO_LARGE, "body too large")
+            digest.update(chunk)
+            parts.append(chunk)
+        raw = b"".join(parts)
+        if signed and request.headers.get(p.H_DIGEST, "") != p.content_digest(raw):
+            raise ProtocolError(ErrorCode.BAD_REQUEST, "the body does not match its signed "
+                                "Content-Digest")
+        return raw
+
+    async def json_body(request: Request, limit: int = p.MAX_SMALL_BODY_BYTES, *,
+                        signed: bool = True) -> Any:
+        raw = await read_body(request, min(limit, p.MAX_COMPRESSED_BYTES), signed=signed)
+        data = p.decompress(raw, request.headers.get("content-encoding"), limit)
+        return await run_in_threadpool(p.parse_json, data)
 
     @app.get("/v1/info")
     async def info() -> dict[str, Any]:
         """Public facts about this server: protocol, epoch and its public key (to pin)."""
         return {"protocol": p.PROTOCOL_VERSION, "server_epoch": store.epoch,
-                "server_key": store.public_key_hex, "version": __version__}
+                "server_key": store.public_key_hex, "version": __version__,
+                "server_now": utc_now(), "tls_fingerprint": app.state.tls_fingerprint}
 
     @app.post("/v1/enroll", openapi_extra=_doc_body(EnrollIn))
     async def enroll(request: Request) -> Response:
         """Register a device's public key with a one-time code from the administrator."""
-        _, body = await json_body(request)
+        body = await json_body(request, 16 * 1024, signed=False)
         if not isinstance(body, dict):
             raise ProtocolError(ErrorCode.BAD_REQUEST, "expected an object")
         try:
@@ -157,8 +193,8 @@ def create_app(store: ServerStore) -> FastAPI:
     @app.post("/v1/sync/hello", openapi_extra=_doc_body(HelloIn))
     async def hello(request: Request) -> Response:
         """Start a session: epoch, high water of this device's pushes, latest server_seq."""
-        raw, body = await json_body(request)
-        device = await authed(request, raw)
+        device = await authed(request)
+        body = await json_body(request)
         app_version = body.get("app_version", "") if isinstance(body, dict) else ""
         result = await run_in_threadpool(store.hello, device, str(app_version))
         return reply(request, result)
@@ -166,8 +202,8 @@ def create_app(store: ServerStore) -> FastAPI:
     @app.post("/v1/sync/push", openapi_extra=_doc_body(PushIn))
     async def push(request: Request) -> Response:
         """Apply a contiguous run of this device's ops; per-op results, never blocking."""
-        raw, body = await json_body(request)
-        device = await authed(request, raw)
+        device = await authed(request)
+        body = await json_body(request, p.MAX_PUSH_BYTES)
         if not isinstance(body, dict) or not isinstance(body.get("ops"), list):
             raise ProtocolError(ErrorCode.BAD_REQUEST, "expected {ops: [...]}")
         result = await run_in_threadpool(store.apply_push, device.device_id, body["ops"], "http")
@@ -186,8 +222,8 @@ def create_app(store: ServerStore) -> FastAPI:
     @app.post("/v1/blobs/have", openapi_extra=_doc_body(HaveIn))
     async def have(request: Request) -> Response:
         """Which of these SHA-256 hashes the server lacks."""
-        raw, body = await json_body(request)
-        await authed(request, raw)
+        await authed(request)
+        body = await json_body(request, 2 * 1024 * 1024)
         hashes = body.get("sha256") if isinstance(body, dict) else None
         if not isinstance(hashes, list) or len(hashes) > 10_000:
             raise ProtocolError(ErrorCode.BAD_REQUEST, "expected {sha256: [...]}")
@@ -201,8 +237,8 @@ def create_app(store: ServerStore) -> FastAPI:
         upload_metadata: Annotated[str, Header(max_length=2000)],
     ) -> Response:
         """Create (or find again) the upload of one blob; tus-style offsets."""
-        raw = await request.body()
-        device = await authed(request, raw)
+        device = await authed(request)
+        await read_body(request, 0)
         meta = _parse_metadata(upload_metadata)
         upload_id, offset, complete = await run_in_threadpool(
             store.upload_create, device.device_id, meta.get("sha256", ""), upload_length,
@@ -228,10 +264,8 @@ def create_app(store: ServerStore) -> FastAPI:
         upload_checksum: Annotated[str | None, Header(max_length=200)] = None,
     ) -> Response:
         """Append one chunk at ``Upload-Offset`` (checksum: ``sha256 <base64>``)."""
-        chunk = await request.body()
-        if len(chunk) > 16 * 1024 * 1024:
-            raise ProtocolError(ErrorCode.TOO_LARGE, "chunk too large")
-        device = await authed(request, chunk)
+        device = await authed(request)
+        chunk = await read_body(request, 16 * 1024 * 1024)
         checksum = None
         if upload_checksum:
             algo, _, value = upload_checksum.partition(" ")

@@ -51,6 +51,12 @@ CREATE TABLE IF NOT EXISTS blob (
     sha256 TEXT PRIMARY KEY, size BIGINT NOT NULL, mime TEXT, kind TEXT, stored_at TEXT NOT NULL,
     derived_from TEXT);
 CREATE INDEX IF NOT EXISTS blob_derived ON blob (derived_from, kind);
+CREATE TABLE IF NOT EXISTS request_nonce (
+    device_id TEXT NOT NULL, nonce TEXT NOT NULL, expires_at TEXT NOT NULL,
+    PRIMARY KEY (device_id, nonce));
+CREATE INDEX IF NOT EXISTS request_nonce_expiry ON request_nonce (expires_at);
+CREATE TABLE IF NOT EXISTS blob_owner (
+    sha256 TEXT NOT NULL, monitor_id TEXT NOT NULL, PRIMARY KEY (sha256, monitor_id));
 CREATE TABLE IF NOT EXISTS upload (
     upload_id TEXT PRIMARY KEY, sha256 TEXT NOT NULL, device_id TEXT NOT NULL,
     length BIGINT NOT NULL, received BIGINT NOT NULL DEFAULT 0, kind TEXT, mime TEXT,

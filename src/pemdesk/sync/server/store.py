@@ -26,6 +26,7 @@ from pemdesk.sync.protocol import (
     MIN_SCHEMA,
     PROTOCOL_VERSION,
     SCOPE_ALL,
+    SIGNATURE_WINDOW_S,
     SYNC_STATE_COLUMNS,
     Change,
     ErrorCode,
@@ -103,6 +104,7 @@ class ServerStore:
     def __init__(self, db: Database, data_dir: Path) -> None:
         self.db = db
         self.data_dir = data_dir
+        self._nonce_uses = 0
         (data_dir / "blobs").mkdir(parents=True, exist_ok=True)
         (data_dir / "uploads").mkdir(parents=True, exist_ok=True)
         with self.db.transaction() as conn:
@@ -256,6 +258,26 @@ class ServerStore:
         if device.status != "active":
             raise ProtocolError(ErrorCode.DEVICE_REVOKED, "this device was revoked")
         return device
+
+    # --- replay protection -------------------------------------------------------------------
+    def use_nonce(self, device_id: str, nonce: str) -> bool:
+        """Record a request nonce; False if this device used it within the signature window.
+
+        Kept in the database (not in memory), so a captured request cannot be replayed after a
+        restart either; rows older than the window are swept now and then.
+        """
+        now = datetime.now(UTC)
+        expires = (now + timedelta(seconds=2 * SIGNATURE_WINDOW_S)).isoformat()
+        with self.db.transaction(durable=False) as conn:
+            cur = self.db.execute(conn, "INSERT INTO request_nonce (device_id, nonce, expires_at) "
+                                  "VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+                                  [device_id, nonce, expires])
+            fresh = bool(cur.rowcount)
+            self._nonce_uses += 1
+            if self._nonce_uses % 500 == 1:
+                self.db.execute(conn, "DELETE FROM request_nonce WHERE expires_at < ?",
+                                [now.isoformat()])
+        return fresh
 
     # --- hello -------------------------------------------------------------------------------
     def hello(self, device: Device, app_version: str = "") -> dict[str, Any]:
