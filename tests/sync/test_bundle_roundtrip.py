@@ -193,6 +193,10 @@ def test_photos_travel_and_are_confirmed(server: ServerStore, tmp_path: Path) ->
     (store.data_dir / f"photos/{thumb_sha}").write_bytes(thumb)
     add_blob(store, BlobRow(sha256=thumb_sha, size=len(thumb), path=f"photos/{thumb_sha}",
                             mime="image/jpeg", kind="thumb", derived_from=sha))  # fmt: skip
+    # A thumbnail is accepted only from the owner of a photo record naming its original.
+    from pemdesk import model
+
+    store.save(model.Photo(sha256=sha))
     exported, report = round_trip(store, server, tmp_path)
     assert exported.blobs == 2 and report.blobs_added == 2
     assert server.blob_path(sha).read_bytes() == data

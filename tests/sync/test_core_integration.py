@@ -241,6 +241,8 @@ def test_photos_in_order_resumable_and_on_demand(live_server: LiveServer, tmp_pa
     orig_sha = _add_blob(a, original, "original")
     preview_sha = _add_blob(a, rng.randbytes(150_000), "preview", orig_sha)
     thumb_sha = _add_blob(a, rng.randbytes(20_000), "thumb", orig_sha)
+    # The photo record names the original: only its owner may give it a thumbnail or preview.
+    a.save(model.Photo(sha256=orig_sha))
     order: list[str] = []
     with client_for(a, chunk_size=128 * 1024) as client:
         client.on_chunk = lambda sha, offset: order.append(sha) if sha not in order else None

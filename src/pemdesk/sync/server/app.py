@@ -287,8 +287,16 @@ def create_app(store: ServerStore) -> FastAPI:
                 if len(sha256) == 64 else None)
         if info is None:
             raise ProtocolError(ErrorCode.NOT_FOUND, "no such blob")
-        return FileResponse(store.blob_path(info["sha256"]), media_type=info["mime"] or
-                            "application/octet-stream", headers={"x-blob-sha256": info["sha256"]})
+        from pemdesk.sync.server.store import INLINE_MIMES
+
+        mime = str(info["mime"] or "").lower()
+        headers = {"x-blob-sha256": info["sha256"], "x-content-type-options": "nosniff",
+                   "content-security-policy": "default-src 'none'; sandbox"}
+        if mime not in INLINE_MIMES:
+            # Never rendered by a browser: whatever a device uploaded, it comes as a file.
+            mime = "application/octet-stream"
+            headers["content-disposition"] = f'attachment; filename="{info["sha256"]}"'
+        return FileResponse(store.blob_path(info["sha256"]), media_type=mime, headers=headers)
 
     @app.get("/v1/conflicts")
     async def conflicts(request: Request) -> Response:

@@ -201,7 +201,7 @@ def _apply(
     }
     for sha in opened.blobs:
         kind, mime, derived_from = _blob_meta(described.get(sha) or {})
-        if server.add_blob(sha, opened.blob_path(sha), kind, mime, derived_from):
+        if server.add_blob(sha, opened.blob_path(sha), kind, mime, derived_from, device_id):
             added += 1
     made = seal_receipts.check_seals(server, via=f"bundle:{bundle_id}")
     seqs = [o["device_seq"] for o in ops]

@@ -9,6 +9,7 @@ sequence numbers become visible strictly in order and a puller can never skip on
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -44,6 +45,12 @@ ROLES = ("monitor", "coordinator")
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read aloud over a phone
 UPLOAD_TTL_DAYS = 30
 CODE_TTL_DAYS = 14
+MAX_UPLOAD_BYTES = 512 * 1024 * 1024  # one photo file; larger ones travel by USB bundle
+DEVICE_QUOTA_BYTES = int(os.environ.get("PEMDESK_DEVICE_QUOTA_BYTES", 20 * 1024**3))
+BLOB_KINDS = ("original", "preview", "thumb")
+# Served inline with their type; anything else is an attachment (never rendered as HTML).
+INLINE_MIMES = frozenset({"image/jpeg", "image/png", "image/webp", "image/gif", "image/tiff",
+                          "image/heic"})
 
 
 @dataclass
@@ -105,8 +112,16 @@ class ServerStore:
         self.db = db
         self.data_dir = data_dir
         self._nonce_uses = 0
-        (data_dir / "blobs").mkdir(parents=True, exist_ok=True)
-        (data_dir / "uploads").mkdir(parents=True, exist_ok=True)
+        self._upload_calls = 0
+        self.device_quota = DEVICE_QUOTA_BYTES
+        for folder in (data_dir, data_dir / "blobs", data_dir / "uploads"):
+            folder.mkdir(parents=True, exist_ok=True)
+            _private(folder, 0o700)
+        for name in ("server.sqlite", "server.sqlite-wal", "server.sqlite-shm"):
+            if (data_dir / name).exists():
+                _private(data_dir / name, 0o600)
+        self._add_columns("blob", {"uploaded_by": "TEXT", "device_id": "TEXT"})
+        self.sweep_uploads()
         with self.db.transaction() as conn:
             row = self.db.one(conn, "SELECT v FROM server_meta WHERE k = 'epoch'")
             if row is None:
@@ -120,10 +135,25 @@ class ServerStore:
             self.restored = self.db.one(
                 conn, "SELECT v FROM server_meta WHERE k = 'restored_from'") is not None
 
+    def _add_columns(self, table: str, columns: dict[str, str]) -> None:
+        """Columns added after a table first shipped (the server schema has no migrations)."""
+        with self.db.connection() as conn:
+            if self.db.is_pg:
+                have = {r[0] for r in self.db.query(
+                    conn, "SELECT column_name FROM information_schema.columns WHERE "
+                    "table_name = ? AND table_schema = current_schema()", [table])}
+            else:
+                have = {r[1] for r in self.db.query(conn, f"PRAGMA table_info({table})")}
+        for name, kind in columns.items():
+            if name not in have:
+                with self.db.transaction() as conn:
+                    self.db.execute(conn, f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
+
     @classmethod
     def open(cls, data_dir: Path | str, database_url: str | None = None) -> ServerStore:
         data_dir = Path(data_dir)
         data_dir.mkdir(parents=True, exist_ok=True)
+        _private(data_dir, 0o700)
         if database_url:
             db = Database(url=database_url)
         else:
@@ -447,24 +477,72 @@ class ServerStore:
         return [h for h in wanted if h not in present]
 
     def blob_info(self, sha256: str, variant: str | None = None) -> dict[str, Any] | None:
-        """A stored blob; with ``variant`` (thumb, preview) the one derived from ``sha256``."""
+        """A stored blob; with ``variant`` (thumb, preview) the one derived from ``sha256``.
+
+        A derivative is served only if the owner of a photo of ``sha256`` uploaded it (or the
+        server made it): nobody can replace someone else's thumbnail.
+        """
         with self.db.connection() as conn:
             if variant and variant != "original":
-                row = self.db.one(conn, "SELECT size, mime, kind, sha256 FROM blob WHERE "
-                                  "derived_from = ? AND kind = ? ORDER BY sha256 LIMIT 1",
-                                  [sha256, variant])
+                row = self.db.one(conn, """
+                    SELECT b.size, b.mime, b.kind, b.sha256 FROM blob b
+                    WHERE b.derived_from = ? AND b.kind = ? AND (b.uploaded_by = 'server' OR
+                        b.uploaded_by IN (SELECT monitor_id FROM blob_owner WHERE sha256 = ?))
+                    ORDER BY b.stored_at DESC, b.sha256 LIMIT 1""", [sha256, variant, sha256])
             else:
                 row = self.db.one(conn, "SELECT size, mime, kind, sha256 FROM blob WHERE sha256 = ?",
                                   [sha256])
         return {"size": row[0], "mime": row[1], "kind": row[2], "sha256": row[3]} if row else None
+
+    def may_derive(self, monitor_id: str, original: str) -> bool:
+        """Whether this monitor owns a photo of ``original`` (may give it a thumb/preview)."""
+        with self.db.connection() as conn:
+            return self.db.one(conn, "SELECT 1 FROM blob_owner WHERE sha256 = ? AND "
+                               "monitor_id = ?", [original, monitor_id]) is not None
+
+    def device_usage(self, device_id: str) -> int:
+        """Bytes this device has stored or is uploading (for its quota)."""
+        with self.db.connection() as conn:
+            stored = self.db.one(conn, "SELECT coalesce(sum(size), 0) FROM blob WHERE "
+                                 "device_id = ?", [device_id])
+            open_ = self.db.one(conn, "SELECT coalesce(sum(length), 0) FROM upload WHERE "
+                                "device_id = ?", [device_id])
+        return int(stored[0] if stored else 0) + int(open_[0] if open_ else 0)
+
+    def sweep_uploads(self) -> int:
+        """Remove partial uploads past their expiry (rows and files); how many went."""
+        now = datetime.now(UTC).isoformat()
+        with self.db.transaction() as conn:
+            rows = self.db.query(conn, "SELECT upload_id FROM upload WHERE expires_at < ?", [now])
+            self.db.execute(conn, "DELETE FROM upload WHERE expires_at < ?", [now])
+        for (upload_id,) in rows:
+            (self.data_dir / "uploads" / f"{upload_id}.part").unlink(missing_ok=True)
+        return len(rows)
 
     def upload_create(self, device_id: str, sha256: str, length: int, kind: str = "original",
                       mime: str = "", derived_from: str = "") -> tuple[str, int, bool]:
         """(upload_id, offset, complete); creation is idempotent per (device, sha256)."""
         if not _is_sha(sha256) or length < 0 or length > 2**40:
             raise ProtocolError(ErrorCode.BAD_REQUEST, "bad sha256 or length")
+        if kind not in BLOB_KINDS:
+            raise ProtocolError(ErrorCode.BAD_REQUEST, f"kind must be one of {BLOB_KINDS}")
+        if length > MAX_UPLOAD_BYTES:
+            raise ProtocolError(ErrorCode.TOO_LARGE, f"files over {MAX_UPLOAD_BYTES} bytes go "
+                                "by USB bundle")
+        device = self.active_device(device_id)
+        if kind != "original":
+            if not _is_sha(derived_from) or not self.may_derive(device.monitor_id, derived_from):
+                raise ProtocolError(ErrorCode.FORBIDDEN, "only the photo's owner may give it a "
+                                    "thumbnail or preview")
+        else:
+            derived_from = ""
         if self.blob_info(sha256) is not None:
             return "", length, True
+        self._upload_calls += 1
+        if self._upload_calls % 100 == 1:
+            self.sweep_uploads()
+        if self.device_usage(device_id) + length > self.device_quota:
+            raise ProtocolError(ErrorCode.QUOTA_EXCEEDED, "this device's upload quota is used up")
         with self.db.transaction() as conn:
             row = self.db.one(conn, "SELECT upload_id, received, length FROM upload WHERE "
                               "device_id = ? AND sha256 = ?", [device_id, sha256])
@@ -529,31 +607,71 @@ class ServerStore:
             if digest.hexdigest() != sha256:
                 part.unlink(missing_ok=True)
                 raise ProtocolError(ErrorCode.CHECKSUM_MISMATCH, "file hash mismatch; start again")
-            target = self.blob_path(sha256)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(part, target)
-            self.db.execute(conn, "INSERT INTO blob VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (sha256) "
-                            "DO NOTHING", [sha256, length, mime, kind, utc_now(), derived])
+            target = self._place(part, sha256)
+            owner = self.db.one(conn, "SELECT monitor_id FROM device WHERE device_id = ?",
+                                [device_id])
+            self.db.execute(conn, "INSERT INTO blob (sha256, size, mime, kind, stored_at, "
+                            "derived_from, uploaded_by, device_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+                            "ON CONFLICT (sha256) DO NOTHING",
+                            [sha256, target.stat().st_size, mime, kind, utc_now(), derived,
+                             owner[0] if owner else None, device_id])
         return received, True
 
+    def _place(self, source: Path, sha256: str) -> Path:
+        """Move a verified, fsynced file into the CAS durably (0600; folder fsynced)."""
+        from pemdesk.durable import fsync_dir
+
+        target = self.blob_path(sha256)
+        if not target.parent.is_dir():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            _private(target.parent, 0o700)
+            fsync_dir(target.parent.parent)
+        _private(source, 0o600)
+        os.replace(source, target)
+        fsync_dir(target.parent)
+        return target
+
     def add_blob(self, sha256: str, source: Path, kind: str = "original", mime: str = "",
-                 derived_from: str | None = None) -> bool:
-        """Put a verified file into the CAS (bundle import); False if it was already there."""
+                 derived_from: str | None = None, device_id: str | None = None) -> bool:
+        """Put a verified file into the CAS (bundle import); False if it was already there.
+
+        A thumbnail or preview is kept only from the owner of a photo of its original
+        (``device_id`` names the bringing device); otherwise it is not stored at all.
+        """
         if self.blob_info(sha256) is not None:
             return False
-        digest = hashlib.sha256(source.read_bytes()).hexdigest()
-        if digest != sha256:
+        monitor = None
+        if device_id is not None:
+            device = self.device(device_id)
+            monitor = device.monitor_id if device else None
+        if kind != "original" and (derived_from is None or monitor is None
+                                   or not self.may_derive(monitor, derived_from)):
+            return False
+        tmp = self.data_dir / "uploads" / f"{new_id()}.bundle.part"
+        digest = hashlib.sha256()
+        with open(source, "rb") as src, open(tmp, "wb") as out:
+            for block in iter(lambda: src.read(1 << 20), b""):
+                digest.update(block)
+                out.write(block)
+            out.flush()
+            os.fsync(out.fileno())
+        if digest.hexdigest() != sha256:
+            tmp.unlink(missing_ok=True)
             raise ProtocolError(ErrorCode.CHECKSUM_MISMATCH, "file hash mismatch")
-        target = self.blob_path(sha256)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(target.name + ".tmp")
-        tmp.write_bytes(source.read_bytes())
-        os.replace(tmp, target)
+        target = self._place(tmp, sha256)
         with self.db.transaction() as conn:
-            self.db.execute(conn, "INSERT INTO blob VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (sha256) "
-                            "DO NOTHING", [sha256, target.stat().st_size, mime, kind, utc_now(),
-                                           derived_from])
+            self.db.execute(conn, "INSERT INTO blob (sha256, size, mime, kind, stored_at, "
+                            "derived_from, uploaded_by, device_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+                            "ON CONFLICT (sha256) DO NOTHING",
+                            [sha256, target.stat().st_size, mime, kind, utc_now(),
+                             derived_from if kind != "original" else None, monitor, device_id])
         return True
+
+
+def _private(path: Path, mode: int) -> None:
+    """Owner-only permissions (the folder holds the server key, the database, the photos)."""
+    with contextlib.suppress(OSError):
+        os.chmod(path, mode)
 
 
 def _is_sha(text: Any) -> bool:
@@ -689,6 +807,11 @@ class _Applier:
                 revision[7] = _fast_json(revision[7])
         self.db.executemany(self.conn, "INSERT INTO record_revision VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                             self.revisions)
+        owners = {(rec["data"]["sha256"], rec["owner"]) for key, rec in
+                  ((k, self.records[k]) for k in self.dirty if k[0] == "photo")
+                  if rec is not None and isinstance(rec["data"].get("sha256"), str) and rec["owner"]}
+        self.db.executemany(self.conn, "INSERT INTO blob_owner (sha256, monitor_id) VALUES (?, ?) "
+                            "ON CONFLICT DO NOTHING", sorted(owners))
         if self.seq is not None:
             self.db.execute(self.conn, "UPDATE counter SET value = ? WHERE name = 'seq'", [self.seq])
         return results
