@@ -54,6 +54,10 @@ def test_a_new_plot_gets_its_first_record_and_changes_update_the_stage(store: St
         ("technical", "biological"),
     ]
     assert changes[1].visit_id == visit.id and changes[1].recorded_by == "Бат"
+    # The plot's create comes before its first history record (the server needs the plot).
+    ops = [(o["entity"], o["entity_id"], o["op"]) for o in store.outbox()]
+    assert ops.index(("plot", plot.id, "create")) < ops.index(
+        ("plot_stage_change", first[0].id, "create"))
     # Every change is in the outbox, so it syncs.
     assert {o["entity_id"] for o in store.outbox() if o["entity"] == "plot_stage_change"} == {
         c.id for c in changes
@@ -78,6 +82,7 @@ def test_bad_changes_are_refused_and_nothing_is_saved(store: Store) -> None:
         StageChange(plot.id, model.PlotStage.TECHNICAL, "2999-01-01"),  # future
         StageChange(plot.id, model.PlotStage.TECHNICAL, "2020-13-01"),  # not a date
         StageChange(plot.id, model.PlotStage.TECHNICAL, "2020-01-01", photo_ids=["nope"]),
+        StageChange(plot.id, model.PlotStage.TECHNICAL, "2018-01-01"),  # before the history
     ):
         with pytest.raises(Exception) as info:
             rs.record_stage_change(store, change)

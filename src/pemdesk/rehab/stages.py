@@ -108,7 +108,15 @@ def check_change(
             "A stage change cannot be dated in the future.",
             detail=on,
         )
-    before = stage_at([c for c in history if c.id != change.id], on)
+    others = [c for c in history if c.id != change.id]
+    first = min((c.changed_on[:10] for c in others), default=None)
+    if first is not None and on < first:
+        raise InvalidInput(
+            f"Талбайн түүх {first}-нд эхэлдэг; түүнээс өмнөх огноогоор өөрчлөлт бүртгэх боломжгүй.",
+            f"The plot's history starts on {first}; a change cannot be dated before it.",
+            detail=f"{change.plot_id} {on}",
+        )
+    before = stage_at(others, on)
     if before == PlotStage(change.to_stage):
         raise InvalidInput(
             "Талбай тэр өдөр аль хэдийн энэ үе шатанд байсан.",

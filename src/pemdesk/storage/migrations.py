@@ -317,6 +317,10 @@ def m005_rehab(conn: sqlite3.Connection) -> None:
         outbox.install_capture_triggers(conn, table, schema_version=2)
     rehab_schema.seed_history(conn)
     rehab_schema.install_plot_triggers(conn)
+    # SQLite fires the most recently created trigger first: re-create the plot's capture
+    # triggers after the history ones, so a new plot's create op precedes its first history
+    # record in the outbox (the server refuses a reference to a plot it does not hold yet).
+    outbox.install_capture_triggers(conn, "plot", schema_version=1)
 
 
 Migration = Callable[[sqlite3.Connection], None]
