@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from pemdesk import model
+from pemdesk.demo_rehab import add_rehab_demo
 from pemdesk.gazetteer import Gazetteer
 from pemdesk.ids import to_iso
 from pemdesk.progress import Progress
@@ -293,5 +294,6 @@ def load_demo(store: Store, progress: Progress | None = None) -> DemoSummary:
                         store.save(visit)
                         visit.status = model.VisitStatus.FINISHED
                         store.save(visit)
+        add_rehab_demo(store, new_id, people)
         store.set_meta(META_KEY, "1")
     return summary

@@ -51,6 +51,7 @@ class AreaReportData:
     date_to: str
     sites: list[SiteProgress]
     findings: list[OpenFinding]
+    rehab: Any = None  # pemdesk.reports.rehab.RehabData
 
 
 def collect_area(
@@ -71,7 +72,10 @@ def collect_area(
         store, aimag_code, soum_code, year=year, date_from=date_from, date_to=date_to
     )
     findings = q.open_findings(store, [s.site.id for s in sites])
-    return AreaReportData(aimag_code, soum_code, year, date_from, date_to, sites, findings)
+    from pemdesk.reports.rehab import collect_rehab
+
+    rehab = collect_rehab(store, aimag_code=aimag_code, soum_code=soum_code, year=year)
+    return AreaReportData(aimag_code, soum_code, year, date_from, date_to, sites, findings, rehab)
 
 
 def area_name(aimag_code: str, soum_code: str | None, lang: str) -> str:
@@ -289,6 +293,10 @@ def render_area(
         )
     else:
         story.append(para(_("No open findings."), st["body"]))
+    if data.rehab is not None:
+        from pemdesk.reports.rehab import rehab_sections
+
+        story += rehab_sections(data.rehab, data.rehab.store, lang, site=False)
     return build_pdf(story, target, meta)
 
 

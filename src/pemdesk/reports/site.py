@@ -59,6 +59,7 @@ class SiteReportData:
     photo_points: list[model.PhotoPoint]
     pairs: list[tuple[model.PhotoPoint, model.Photo, model.Photo | None]]
     photo_files: dict[str, PhotoSource | None]
+    rehab: Any = None  # pemdesk.reports.rehab.RehabData
 
 
 def collect_site(store: Store, site_id: str) -> SiteReportData:
@@ -92,7 +93,14 @@ def collect_site(store: Store, site_id: str) -> SiteReportData:
         photo_points=store.list_photo_points(site_id),
         pairs=pairs,
         photo_files=files,
+        rehab=_collect_rehab(store, site_id),
     )
+
+
+def _collect_rehab(store: Store, site_id: str) -> Any:
+    from pemdesk.reports.rehab import collect_rehab
+
+    return collect_rehab(store, site_id=site_id)
 
 
 def render_site(
@@ -362,6 +370,10 @@ def render_site(
                 )
             )
             story.append(t)
+    if data.rehab is not None:
+        from pemdesk.reports.rehab import rehab_sections
+
+        story += rehab_sections(data.rehab, data.rehab.store, lang, site=True)
     return build_pdf(story, target, meta)
 
 
