@@ -50,9 +50,8 @@ def ground_photo(seed: int, cover: float, size: tuple[int, int] = (600, 800)) ->
 
 
 def add_rehab_demo(store: Store, new_id: Callable[[], str], people: Sequence[model.Person]) -> None:
-    from pemdesk.storage import rehab as rs
-
     from pemdesk.gazetteer import Gazetteer
+    from pemdesk.storage import rehab as rs
 
     rng = random.Random(15)
     omnogovi = Gazetteer.load().find_aimag("Өмнөговь").code
