@@ -3,12 +3,18 @@
 No Qt and no store here, so the sync server can check seals with the same code. The store-level
 parts (``seal_visit``, ``verify``) are in ``pemdesk.verify``.
 
-The sealed document (format ``pemdesk-seal-1``) holds a fixed list of fields per record, so a
-column added to a table later never changes the digest of an old seal::
+The sealed document holds a fixed list of fields per record, so a column added to a table later
+never changes the digest of an old seal::
 
-    {"format": "pemdesk-seal-1", "visit": {...}, "plot_ids": [...],
+    {"format": "pemdesk-seal-2", "visit": {...}, "plot_ids": [...],
      "participants": [...], "observations": [...], "findings": [...],
-     "photos": [{..., "sha256": ...}], "previous_seal": "<digest of the revision it amends>"|null}
+     "photos": [{..., "sha256": ...}], "previous_seal": "<digest of the revision it amends>"|null,
+     "signoffs": [...], "assessments": [...], "finding_cases": [...], "finding_steps": [...]}
+
+Format ``pemdesk-seal-2`` (new seals) adds the participants' sign-offs and dissent, the EMP
+commitments assessed, the findings' cases (responsible party, due date, evidence) and the
+re-inspections made in the visit. Format ``pemdesk-seal-1`` (older seals) has none of those four
+sections; an old seal is always checked against a document built in its own format.
 
 Lists are sorted by record id; the JSON is canonical (sorted keys, no spaces, UTF-8, no NaN).
 A finding's follow-up fields are left out on purpose: follow-up is tracked after the visit.
@@ -27,7 +33,10 @@ from typing import Any
 from pemdesk.device_key import verify_signature
 from pemdesk.errors import InvalidInput
 
-SEAL_FORMAT = "pemdesk-seal-1"
+SEAL_FORMAT_1 = "pemdesk-seal-1"
+SEAL_FORMAT_2 = "pemdesk-seal-2"
+SEAL_FORMAT = SEAL_FORMAT_2  # the format new seals are written in
+FORMATS = (SEAL_FORMAT_2, SEAL_FORMAT_1)
 QR_PREFIX = "PEMDESK1"
 SIGNING_CONTEXT = b"PEMDESK-SEAL-1\n"
 
@@ -47,6 +56,20 @@ PHOTO_FIELDS = (
     "photo_point_id",
 )  # fmt: skip
 INTEGER_FIELDS = frozenset({"revision", "orientation"})
+# Format 2 only (pemdesk.cases); JSON lists (strokes, photo ids) are sealed as their stored text.
+SIGNOFF_FIELDS = (
+    "id", "person_id", "name", "role", "party", "kind", "strokes", "typed_name", "reason",
+    "finding_id", "signed_at",
+)  # fmt: skip
+ASSESSMENT_FIELDS = ("id", "commitment_id", "result", "note", "photo_ids")
+CASE_FIELDS = (
+    "id", "finding_id", "responsible_party", "responsible_name", "due_on", "photo_ids",
+    "observation_ids", "plot_id", "grievance_id",
+)  # fmt: skip
+STEP_FIELDS = (
+    "id", "finding_id", "kind", "on_date", "by_name", "by_party", "text", "planned_action",
+    "planned_by", "outcome", "photo_ids",
+)  # fmt: skip
 
 SECTIONS = {
     "participants": PARTICIPANT_FIELDS,
@@ -54,6 +77,13 @@ SECTIONS = {
     "findings": FINDING_FIELDS,
     "photos": PHOTO_FIELDS,
 }
+SECTIONS_2 = {
+    "signoffs": SIGNOFF_FIELDS,
+    "assessments": ASSESSMENT_FIELDS,
+    "finding_cases": CASE_FIELDS,
+    "finding_steps": STEP_FIELDS,
+}
+ALL_SECTIONS = {**SECTIONS, **SECTIONS_2}
 
 
 def _norm(field: str, value: Any) -> Any:
@@ -85,21 +115,32 @@ def visit_document(
     findings: Iterable[Mapping[str, Any]] = (),
     photos: Iterable[Mapping[str, Any]] = (),
     previous_seal: str | None = None,
+    fmt: str = SEAL_FORMAT,
+    extra: Mapping[str, Iterable[Mapping[str, Any]]] | None = None,
 ) -> dict[str, Any]:
-    """The document that is sealed, from plain rows (dicts); participants carry ``person_name``."""
-    rows = {
+    """The document that is sealed, from plain rows (dicts); participants carry ``person_name``.
+
+    ``extra`` holds the rows of the format-2 sections (``SECTIONS_2``); format 1 ignores them.
+    """
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown seal format {fmt!r}")
+    rows: dict[str, Iterable[Mapping[str, Any]]] = {
         "participants": participants,
         "observations": observations,
         "findings": findings,
         "photos": photos,
     }
+    sections = dict(SECTIONS)
+    if fmt == SEAL_FORMAT_2:
+        sections.update(SECTIONS_2)
+        rows.update({name: (extra or {}).get(name, ()) for name in SECTIONS_2})
     doc: dict[str, Any] = {
-        "format": SEAL_FORMAT,
+        "format": fmt,
         "visit": _pick(visit, VISIT_FIELDS),
         "plot_ids": sorted(plot_ids),
         "previous_seal": previous_seal,
     }
-    for name, fields in SECTIONS.items():
+    for name, fields in sections.items():
         doc[name] = sorted((_pick(r, fields) for r in rows[name]), key=lambda r: str(r["id"]))
     return doc
 
@@ -154,6 +195,10 @@ class Difference:
             "findings": ("илрүүлэлт", "finding"),
             "photos": ("зураг", "photo"),
             "previous_seal": ("өмнөх лац", "previous seal"),
+            "signoffs": ("гарын үсэг", "sign-off"),
+            "assessments": ("амлалтын үнэлгээ", "commitment assessment"),
+            "finding_cases": ("илрүүлэлтийн хариуцагч", "finding case"),
+            "finding_steps": ("дахин үзлэг", "re-inspection"),
         }[self.section][0 if lang == "mn" else 1]
         rid = f" {self.record_id}" if self.record_id else ""
         if self.field is None:
@@ -181,7 +226,7 @@ def diff_documents(sealed: Mapping[str, Any], current: Mapping[str, Any]) -> lis
     sp, cp = set(sealed.get("plot_ids", [])), set(current.get("plot_ids", []))
     out += [Difference("plot_ids", p, None, p, None) for p in sorted(sp - cp)]
     out += [Difference("plot_ids", p, None, None, p) for p in sorted(cp - sp)]
-    for section in SECTIONS:
+    for section in [s for s in ALL_SECTIONS if s in sealed or s in current]:
         before = {r["id"]: r for r in sealed.get(section, [])}
         after = {r["id"]: r for r in current.get(section, [])}
         for rid in sorted(set(before) | set(after)):
@@ -202,7 +247,7 @@ def diff_documents(sealed: Mapping[str, Any], current: Mapping[str, Any]) -> lis
                 current.get("previous_seal"),
             )
         )
-    for key in sorted(set(sealed) - set(SECTIONS) - {"visit", "plot_ids", "previous_seal"}):
+    for key in sorted(set(sealed) - set(ALL_SECTIONS) - {"visit", "plot_ids", "previous_seal"}):
         if sealed.get(key) != current.get(key):
             out.append(Difference("visit", vid, key, sealed.get(key), current.get(key)))
     return out

@@ -25,11 +25,14 @@ from pemdesk.storage.records import to_row
 def current_document(
     store: Any, visit_id: str, *, visit_row: dict[str, Any] | None = None,
     plot_ids: list[str] | None = None, previous_seal: str | None = None,
+    fmt: str = seal.SEAL_FORMAT,
 ) -> dict[str, Any]:  # fmt: skip
-    """The seal document of a visit as its records are now."""
+    """The seal document of a visit as its records are now, in seal format ``fmt``."""
     rows = q.seal_rows(store, visit_id)
     if rows is None:
         raise NotFound(f"Үзлэг олдсонгүй: {visit_id}", f"No visit with id {visit_id}.")
+    from pemdesk.storage.cases import seal_sections
+
     return seal.visit_document(
         visit_row if visit_row is not None else rows.visit,
         plot_ids=rows.plot_ids if plot_ids is None else plot_ids,
@@ -38,6 +41,8 @@ def current_document(
         findings=rows.findings,
         photos=rows.photos,
         previous_seal=previous_seal,
+        fmt=fmt,
+        extra=seal_sections(store, visit_id) if fmt != seal.SEAL_FORMAT_1 else None,
     )
 
 
@@ -248,7 +253,15 @@ def _check_visit(
         add(Problem("bad-signature", "Лацын цахим гарын үсэг хүчингүй.",
                     "The seal's signature is not valid.", "visit", visit_id, "seal_signature"))  # fmt: skip
     previous = _previous_digest(store, row["supersedes"])
-    current = current_document(store, visit_id, previous_seal=previous)
+    # An old seal is checked in its own format; without a stored document, in the one that fits.
+    if sealed_doc is not None and sealed_doc.get("format") in seal.FORMATS:
+        formats: tuple[str, ...] = (sealed_doc["format"],)
+    else:
+        formats = seal.FORMATS
+    for fmt in formats:
+        current = current_document(store, visit_id, previous_seal=previous, fmt=fmt)
+        if seal.digest(current) == row["seal_digest"]:
+            break
     # Compare with the intact sealed document when there is one, so that an altered digest on
     # the visit row is reported as that, not as changed records.
     reference = stored["digest"] if sealed_doc is not None and stored else row["seal_digest"]

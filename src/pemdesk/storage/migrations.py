@@ -323,11 +323,21 @@ def m005_rehab(conn: sqlite3.Connection) -> None:
     outbox.install_capture_triggers(conn, "plot", schema_version=1)
 
 
+def m006_cases(conn: sqlite3.Connection) -> None:
+    """Findings as cases (lifecycle steps, append-only), grievances with their complainants,
+    EMP commitments with visit assessments, and sign-offs (``pemdesk.cases``), all synced."""
+    from pemdesk.storage import cases_schema
+
+    cases_schema.create(conn, SYNC_COLUMNS)
+    for table in cases_schema.TABLES:
+        outbox.install_capture_triggers(conn, table, schema_version=2)
+
+
 Migration = Callable[[sqlite3.Connection], None]
 
 # Index i holds the migration that takes the schema from version i to i + 1.
 MIGRATIONS: list[Migration] = [m001_initial, m002_blobs_and_seals, m003_seal_receipts,
-                           m004_sync_client, m005_rehab]
+                           m004_sync_client, m005_rehab, m006_cases]
 
 SCHEMA_VERSION = len(MIGRATIONS)
 

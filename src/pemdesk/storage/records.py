@@ -9,6 +9,7 @@ from enum import Enum
 from typing import Any, TypeVar, get_type_hints
 
 from pemdesk import model
+from pemdesk.cases import records as cases
 from pemdesk.rehab import records as rehab
 
 T = TypeVar("T")
@@ -28,12 +29,20 @@ TABLE_OF: dict[type, str] = {
     rehab.StageChange: "plot_stage_change",
     rehab.Acceptance: "plot_acceptance",
     rehab.PhotoCover: "photo_cover",
+    cases.FindingCase: "finding_case",
+    cases.FindingStep: "finding_step",
+    cases.Grievance: "grievance",
+    cases.Complainant: "grievance_complainant",
+    cases.Commitment: "emp_commitment",
+    cases.Assessment: "commitment_assessment",
+    cases.SignOff: "signoff",
 }
 
 # Fields that are GeoJSON dicts stored as JSON text.
 GEOMETRY_FIELDS = frozenset({"boundary", "geometry"})
 # Lists and objects stored as JSON text (rehabilitation records).
-JSON_FIELDS = frozenset({"photo_ids", "members", "criteria", "params"})
+JSON_FIELDS = frozenset({"photo_ids", "members", "criteria", "params",
+                         "observation_ids", "visit_ids", "finding_ids", "strokes"})
 # Fields that live in a link table, not in the row.
 LINK_FIELDS = frozenset({"plot_ids"})
 

@@ -42,6 +42,13 @@ _NAMES_MN = {
     "plot_stage_change": "үе шатны өөрчлөлт",
     "plot_acceptance": "хүлээн авалтын акт",
     "photo_cover": "бүрхэвчийн хэмжилт",
+    "finding_case": "илрүүлэлтийн хэрэг",
+    "finding_step": "илрүүлэлтийн алхам",
+    "grievance": "гомдол",
+    "grievance_complainant": "гомдол гаргагч",
+    "emp_commitment": "БОМТ-ийн амлалт",
+    "commitment_assessment": "амлалтын үнэлгээ",
+    "signoff": "гарын үсэг",
 }
 
 # Children whose edits are locked once their visit is finished.

@@ -150,6 +150,9 @@ class Entity:
     coordinator_delete: bool = False  # only coordinators may delete
     coordinator_only: bool = False  # only coordinators write it at all (reference data)
     extra_check: Callable[[dict[str, Any]], None] | None = None  # whole-record rule (after merge)
+    # The copy of a record's data for a device whose monitor is neither a coordinator nor the
+    # record's owner (e.g. a confidential complainant's name blanked); None: sent as it is.
+    redact: Callable[[dict[str, Any]], dict[str, Any]] | None = None
     all_fields: dict[str, F] = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
@@ -168,7 +171,7 @@ STATE_FIELDS = frozenset({"_version", "_deleted", "_conflict"})
 REGISTRY: dict[str, Entity] = {}
 
 # Modules that register more entities at import (each calls ``register``); append yours.
-EXTRA_SCHEMA_MODULES: list[str] = ["pemdesk.rehab.sync_schema"]
+EXTRA_SCHEMA_MODULES: list[str] = ["pemdesk.rehab.sync_schema", "pemdesk.cases.sync_schema"]
 
 
 def register(entity: Entity) -> Entity:
@@ -357,6 +360,16 @@ def check_record(ent: Entity, data: Mapping[str, Any]) -> None:
     """Whole-record rules on the state after the op (e.g. soum within its aimag)."""
     if ent.extra_check is not None:
         ent.extra_check(dict(data))
+
+
+def redacted(entity_name: str, data: dict[str, Any], owner: str | None,
+             reader: tuple[str, str] | None) -> dict[str, Any]:
+    """``data`` as a reader ``(monitor_id, role)`` may receive it (None: the server itself)."""
+    ent = entity(entity_name)
+    if (reader is None or ent is None or ent.redact is None or reader[1] == "coordinator"
+            or (owner is not None and owner == reader[0])):
+        return data
+    return ent.redact(dict(data))
 
 
 def references(ent: Entity, fields: Mapping[str, Any]) -> list[tuple[str, str, str]]:

@@ -216,7 +216,8 @@ def create_app(store: ServerStore) -> FastAPI:
         """Records changed after ``after`` (a server_seq), in order, one page."""
         device = await authed(request)
         page = await run_in_threadpool(store.changes_since, scope, after, limit,
-                                       device.role == "coordinator")
+                                       device.role == "coordinator",
+                                       (device.monitor_id, device.role))
         return reply(request, page.body())
 
     @app.post("/v1/blobs/have", openapi_extra=_doc_body(HaveIn))

@@ -345,8 +345,10 @@ def write_pull_bundle(
             after = max(0, int(pull_after.get("seq") or 0))
     changes: list[dict[str, Any]] = []
     cursor = after
+    device = server.device(device_id)
+    reader = (device.monitor_id, device.role) if device is not None else ("", "monitor")
     while len(changes) < PULL_BUNDLE_LIMIT:
-        page = server.changes_since(SCOPE_ALL, cursor, 5000)
+        page = server.changes_since(SCOPE_ALL, cursor, 5000, reader=reader)
         changes += [dict(c) for c in page.changes]
         cursor = page.next_after
         if not page.has_more:

@@ -37,7 +37,15 @@ from pemdesk.sync.protocol import (
     upcast,
     validate_op,
 )
-from pemdesk.sync.schema import Entity, Invalid, Policy, check_fields, check_record, references
+from pemdesk.sync.schema import (
+    Entity,
+    Invalid,
+    Policy,
+    check_fields,
+    check_record,
+    redacted,
+    references,
+)
 from pemdesk.sync.schema import entity as schema_entity
 from pemdesk.sync.server.db import Database
 
@@ -384,26 +392,29 @@ class ServerStore:
 
     # --- pull --------------------------------------------------------------------------------
     def changes_since(self, scope: str, after: int, limit: int = 1000,
-                      conflicts: bool = False) -> Page:
+                      conflicts: bool = False, reader: tuple[str, str] | None = None) -> Page:
         """Records changed after ``after`` in server_seq order, each in its latest state.
 
         Conflict details (both values) only with ``conflicts`` — for coordinators; everyone
-        else sees the ``conflict`` flag only.
+        else sees the ``conflict`` flag only. ``reader`` (monitor id, role) gets each record as
+        its schema lets that monitor see it (``schema.redacted``: confidential fields blanked).
         """
         if scope != SCOPE_ALL:
             raise ProtocolError(ErrorCode.NOT_FOUND, f"unknown scope {scope!r}")
         limit = max(1, min(int(limit), MAX_PAGE))
         with self.db.snapshot() as conn:
             rows = self.db.query(conn, """
-                SELECT entity, id, version, server_seq, deleted, data, conflict, hlc FROM record
+                SELECT entity, id, version, server_seq, deleted, data, conflict, hlc,
+                       owner_monitor FROM record
                 WHERE server_seq > ? ORDER BY server_seq LIMIT ?""", [int(after), limit + 1])
             has_more = len(rows) > limit
             rows = rows[:limit]
             changes: list[Change] = []
             conflicted: dict[tuple[str, str], Change] = {}
-            for entity, rid, version, seq, deleted, data, conflict, hlc in rows:
+            for entity, rid, version, seq, deleted, data, conflict, hlc, owner in rows:
                 change = Change(entity=entity, id=rid, version=int(version), server_seq=int(seq),
-                                deleted=bool(deleted), data=json.loads(data),
+                                deleted=bool(deleted),
+                                data=redacted(entity, json.loads(data), owner, reader),
                                 conflict=bool(conflict), hlc=hlc)
                 if conflict and conflicts:
                     change["conflicts"] = []
@@ -935,6 +946,9 @@ class _Applier:
         try:
             owner, fields = self._check(ent, op, rec)
         except Invalid as exc:
+            if rec is not None and ent.redact is not None:
+                rec = {**rec, "data": redacted(op["entity"], rec["data"], rec["owner"],
+                                               (self.monitor_id, self.role))}
             return self._reject(base, rec, exc.reason)
         conflicts: list[dict[str, Any]] = []
         if op["op"] == "create" and rec is None:
