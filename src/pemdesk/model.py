@@ -226,3 +226,23 @@ class Track:
     ended_at: str | None = None
     source_file: str = ""
     id: str = field(default_factory=new_id)
+
+
+@dataclass
+class Waypoint:
+    """A field point from a GPS file or the live GPS (name, time, elevation, symbol), on the
+    waypoints layer; attachable later to a site, a visit, a photo point or an observation."""
+
+    name: str
+    lon: float
+    lat: float
+    ele: float | None = None
+    recorded_at: str | None = None  # UTC ISO of the GPS fix
+    description: str = ""
+    symbol: str = ""
+    source_file: str = ""
+    site_id: str | None = None
+    visit_id: str | None = None
+    photo_point_id: str | None = None
+    observation_id: str | None = None
+    id: str = field(default_factory=new_id)

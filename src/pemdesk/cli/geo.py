@@ -19,10 +19,10 @@ def register(sub: argparse._SubParsersAction, groups: dict[str, Any]) -> None:
     p.add_argument(
         "--as",
         dest="as_",
-        choices=["plots", "sites", "tracks", "points"],
+        choices=["plots", "sites", "tracks", "points", "waypoints"],
         help=_(
-            "what the features become (default: polygons plots, lines tracks, points photo "
-            "points; without --site polygons become sites and points are left out)"
+            "what the features become (default: polygons plots, lines tracks, points "
+            "waypoints; without --site polygons become sites)"
         ),
     )
     p.add_argument("--site", help=_("the site the plots, tracks or photo points belong to"))
@@ -69,6 +69,12 @@ def cmd_import_geo(ctx: CommandContext, args: argparse.Namespace) -> int:
                     entry["message"] += " " + _("({n} of another geometry ignored)").format(
                         n=result.ignored
                     )
+            entry["created"] = {k: len(v) for k, v in result.created.items()}
+            entry["skipped"] = result.skipped
+            if result.skipped and not args.json:
+                entry["message"] += "; " + _("skipped: {what}").format(
+                    what=", ".join(f"{reason} ×{n}" for reason, n in result.skipped.items())
+                )
         except PemdeskError as exc:
             entry["message"] = exc.message(ctx.lang)
             if exc.detail:

@@ -44,6 +44,21 @@ class GeoFile:
     skipped: int = 0  # items without a usable geometry (address-only placemarks…)
     crs: str = "EPSG:4326"  # the source CRS (everything here is already WGS84)
     notes: list[str] = field(default_factory=list)
+    # why items were skipped (English reason -> count); ``skipped`` is their total
+    skip_reasons: dict[str, int] = field(default_factory=dict)
+
+    def skip(self, reason: str = "no usable geometry", n: int = 1) -> None:
+        """Count ``n`` items left out for ``reason`` (nothing is dropped uncounted)."""
+        self.skipped += n
+        self.skip_reasons[reason] = self.skip_reasons.get(reason, 0) + n
+
+    def skipped_by_reason(self) -> dict[str, int]:
+        """Every skipped item under a reason (readers that only counted get the generic one)."""
+        out = dict(self.skip_reasons)
+        rest = self.skipped - sum(out.values())
+        if rest > 0:
+            out["no usable geometry"] = out.get("no usable geometry", 0) + rest
+        return out
 
     def counts(self) -> dict[str, int]:
         out: dict[str, int] = {}

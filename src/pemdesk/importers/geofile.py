@@ -32,9 +32,12 @@ def gpx_to_geofile(path: Path) -> GeoFile:
     out = GeoFile(path=path, format="gpx")
     for track in (*data.tracks, *data.routes):
         segments = [[[p.lon, p.lat] for p in seg] for seg in track.segments if len(seg) >= 2]
+        short = sum(1 for seg in track.segments if len(seg) < 2)
         if not segments:
-            out.skipped += 1
+            out.skip(f"{track.kind} with fewer than 2 points")
             continue
+        if short:
+            out.notes.append(f"{track.name}: {short} segment(s) of one point left out")
         geometry = (
             {"type": "LineString", "coordinates": segments[0]}
             if len(segments) == 1
@@ -58,6 +61,8 @@ def gpx_to_geofile(path: Path) -> GeoFile:
             props["time"] = _iso(w.time)
         if w.description:
             props["description"] = w.description
+        if w.symbol:
+            props["symbol"] = w.symbol
         out.features.append(
             GeoFeature({"type": "Point", "coordinates": [w.lon, w.lat]}, w.name, props, "waypoint")
         )

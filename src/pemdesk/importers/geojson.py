@@ -73,7 +73,7 @@ def read_geojson(path: Path | str) -> GeoFile:
         if not isinstance(props, dict):
             props = {}
         if not geometry or not has_positions(geometry):
-            out.skipped += 1
+            out.skip("feature without geometry")
             continue
         name = feature_name(props)
         if src_crs:

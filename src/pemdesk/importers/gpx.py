@@ -18,6 +18,7 @@ class GpxPoint:
     time: datetime | None = None  # UTC, timezone-aware
     name: str = ""
     description: str = ""
+    symbol: str = ""  # <sym> of a waypoint (Garmin symbol names: "Flag, Blue"…)
 
 
 @dataclass
@@ -78,6 +79,7 @@ def _point(p: object) -> GpxPoint:
         time=_utc(getattr(p, "time", None)),
         name=(getattr(p, "name", None) or "").strip(),
         description=(getattr(p, "description", None) or getattr(p, "comment", None) or "").strip(),
+        symbol=(getattr(p, "symbol", None) or "").strip(),
     )
 
 

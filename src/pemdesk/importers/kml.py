@@ -110,7 +110,7 @@ def read_kml(path: Path | str) -> GeoFile:
             geom = placemark.geometry
             gi = getattr(geom, "__geo_interface__", None) if geom is not None else None
             if not gi or not has_positions(gi):
-                out.skipped += 1
+                out.skip("feature without geometry")
                 continue
             name = (placemark.name or "").strip()
             geometry = clean_geometry(dict(gi), path, f"«{name}»" if name else "")

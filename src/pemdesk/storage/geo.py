@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from pemdesk.importers.common import GeoFeature, GeoFile
     from pemdesk.storage.store import Store
 
-TARGETS = ("plots", "sites", "tracks", "points")
+TARGETS = ("plots", "sites", "tracks", "points", "waypoints")
 
 
 @dataclass
@@ -32,6 +32,8 @@ class ImportResult:
     message: str = ""
     features: int = 0  # records created
     ignored: int = 0  # features whose geometry does not fit the target
+    # every item of the file that did not become a record, by reason (reader's and ours)
+    skipped: dict[str, int] = field(default_factory=dict)
     created: dict[str, list[str]] = field(default_factory=dict)  # table -> ids
 
 
@@ -90,8 +92,11 @@ def default_target(feature: GeoFeature, site_id: str | None) -> str | None:
     if kind == "polygon":
         return "plots" if site_id else "sites"
     if kind == "point":
-        # waypoints in a GPS file are rarely sites: without a site they are left out
-        return "points" if site_id else None
+        # a GPS file's points are field points (waypoints layer), attachable later; a point
+        # that carries a viewing direction, given a site, is a photo point
+        if site_id and _bearing_of(feature.properties) is not None:
+            return "points"
+        return "waypoints"
     return None
 
 
@@ -102,6 +107,7 @@ def _fits(kind: str, target: str) -> bool:
         ("sites", "point"),
         ("tracks", "line"),
         ("points", "point"),
+        ("waypoints", "point"),
     }
 
 
@@ -174,9 +180,9 @@ def import_geofile(
 ) -> ImportResult:
     """Create records from a read file, all or nothing.
 
-    ``as_`` forces one target for every feature (features of another geometry are ignored);
-    otherwise polygons become plots (or sites without ``site_id``), lines tracks, points photo
-    points (ignored without ``site_id``). ``selection``/``targets`` (by feature index) come from
+    ``as_`` forces one target for every feature (features of another geometry are ignored and
+    counted); otherwise polygons become plots (or sites without ``site_id``), lines tracks and
+    points waypoints (field points, attached to ``site_id`` when given). ``selection``/``targets`` (by feature index) come from
     the GUI preview.
     """
     if as_ is not None and as_ not in TARGETS:
@@ -186,6 +192,7 @@ def import_geofile(
     sha = file_sha256(geofile.path) if geofile.path.is_file() else ""
     meta_key = f"geo_import.{sha}.{as_ or 'auto'}.{site_id or '-'}"
     result = ImportResult(path=geofile.path, status="imported")
+    result.skipped.update(geofile.skipped_by_reason())
     if check_duplicate and sha and store.meta(meta_key):
         result.status = "duplicate"
         result.message = "already imported"
@@ -195,12 +202,15 @@ def import_geofile(
     with store.atomic():
         for n, feature in enumerate(geofile.features):
             if n not in chosen:
+                result.skipped["not selected"] = result.skipped.get("not selected", 0) + 1
                 continue
             target = (targets or {}).get(n) or as_
             for part in explode(feature):
                 t = target or default_target(part, site_id)
                 if t is None or not _fits(part.kind, t):
                     result.ignored += 1
+                    reason = f"{part.kind} cannot become {t or 'a record'}"
+                    result.skipped[reason] = result.skipped.get(reason, 0) + 1
                     continue
                 name = part.name or f"{stem} {n + 1}"
                 try:
@@ -212,9 +222,9 @@ def import_geofile(
         if result.features == 0:
             raise InvalidInput(
                 f"{geofile.path.name}: оруулах зүйл алга ({_counts_text(geofile, 'mn')}). "
-                "Цэгийг зургийн цэг болгохын тулд объектыг (--site), эсвэл --as-ийг заана уу.",
+                "Өөр төрлөөр оруулахын тулд --as-ийг заана уу.",
                 f"{geofile.path.name}: nothing to import ({_counts_text(geofile, 'en')}). "
-                "Give the site (--site) for photo points, or say --as.",
+                "Say --as to import it as something else.",
                 detail=f"as={as_ or 'auto'} site={site_id or '-'}",
             )
         if sha:
@@ -273,10 +283,12 @@ def _create(
         )
         store.save(track)
         return [track.id]
-    assert site_id is not None
     coords = (
         [f.geometry["coordinates"]] if f.geometry["type"] == "Point" else f.geometry["coordinates"]
     )
+    if target == "waypoints":
+        return _waypoints(store, f, coords, name, site_id, geofile)
+    assert site_id is not None
     ids = []
     for i, (lon, lat) in enumerate(coords, 1):
         pp = model.PhotoPoint(
@@ -290,6 +302,63 @@ def _create(
         store.save(pp)
         ids.append(pp.id)
     return ids
+
+
+def _waypoints(
+    store: Store,
+    f: GeoFeature,
+    coords: list[list[float]],
+    name: str,
+    site_id: str | None,
+    geofile: GeoFile,
+) -> list[str]:
+    props = f.properties
+    ele = props.get("ele", props.get("elevation"))
+    try:
+        ele_m = float(ele) if ele not in (None, "") else None
+    except (TypeError, ValueError):
+        ele_m = None
+    when = props.get("time") or props.get("timestamp") or props.get("when")
+    ids = []
+    for i, (lon, lat) in enumerate(coords, 1):
+        wp = model.Waypoint(
+            name=name if len(coords) == 1 else f"{name} {i}",
+            lon=lon,
+            lat=lat,
+            ele=ele_m,
+            recorded_at=str(when) if when else None,
+            description=str(props.get("description") or props.get("desc") or ""),
+            symbol=str(props.get("symbol") or props.get("sym") or ""),
+            source_file=geofile.path.name,
+            site_id=site_id,
+        )
+        store.save(wp)
+        ids.append(wp.id)
+    return ids
+
+
+def list_waypoints(store: Store, site_id: str | None = None) -> list[model.Waypoint]:
+    from pemdesk.storage.records import from_row
+
+    where, params = ("AND site_id = ?", [site_id]) if site_id else ("", [])
+    rows = _rows(
+        store,
+        f"SELECT * FROM waypoint WHERE _deleted = 0 {where} ORDER BY recorded_at, name",
+        params,
+    )
+    return [from_row(model.Waypoint, r) for r in rows]
+
+
+ATTACH_TO = {"site": "site_id", "visit": "visit_id", "photo_point": "photo_point_id",
+             "observation": "observation_id"}
+
+
+def attach_waypoint(store: Store, waypoint_id: str, kind: str, target_id: str | None) -> None:
+    """Attach a field point to a site, visit, photo point or observation (None detaches)."""
+    column = ATTACH_TO[kind]
+    wp = store.get(model.Waypoint, waypoint_id)
+    setattr(wp, column, target_id)
+    store.save(wp)
 
 
 # --- queries for the map and exports ---------------------------------------------------------
@@ -317,6 +386,7 @@ class MapData:
     photo_points: list[dict[str, Any]] = field(default_factory=list)
     photos: list[dict[str, Any]] = field(default_factory=list)
     tracks: list[dict[str, Any]] = field(default_factory=list)
+    waypoints: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _parsed(rows: list[dict[str, Any]], column: str) -> list[dict[str, Any]]:
@@ -380,6 +450,12 @@ def map_data(store: Store, site_id: str | None = None) -> MapData:
                 p,
             ),
             "geometry",
+        ),
+        waypoints=_rows(
+            store,
+            "SELECT id, name, site_id, visit_id, lon, lat, ele, recorded_at, symbol "
+            f"FROM waypoint WHERE _deleted = 0 {child_where}",
+            p,
         ),
     )
 

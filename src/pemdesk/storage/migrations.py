@@ -333,11 +333,39 @@ def m006_cases(conn: sqlite3.Connection) -> None:
         outbox.install_capture_triggers(conn, table, schema_version=2)
 
 
+def m007_waypoints(conn: sqlite3.Connection) -> None:
+    """Synced: field points from GPS files and the live GPS (issue 17), attachable later."""
+    run_script(conn,
+        f"""
+        CREATE TABLE waypoint (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            lon REAL NOT NULL,
+            lat REAL NOT NULL,
+            ele REAL,
+            recorded_at TEXT,
+            description TEXT NOT NULL DEFAULT '',
+            symbol TEXT NOT NULL DEFAULT '',
+            source_file TEXT NOT NULL DEFAULT '',
+            site_id TEXT REFERENCES site(id),
+            visit_id TEXT REFERENCES visit(id),
+            photo_point_id TEXT REFERENCES photo_point(id),
+            observation_id TEXT REFERENCES observation(id),
+            {SYNC_COLUMNS}
+        );
+        CREATE INDEX waypoint_site ON waypoint(site_id);
+        CREATE INDEX waypoint_visit ON waypoint(visit_id);
+        """
+    )
+    # ops keep the op format of schema 2 (a new entity changes no existing op)
+    outbox.install_capture_triggers(conn, "waypoint", schema_version=2)
+
+
 Migration = Callable[[sqlite3.Connection], None]
 
 # Index i holds the migration that takes the schema from version i to i + 1.
 MIGRATIONS: list[Migration] = [m001_initial, m002_blobs_and_seals, m003_seal_receipts,
-                           m004_sync_client, m005_rehab, m006_cases]
+                           m004_sync_client, m005_rehab, m006_cases, m007_waypoints]
 
 SCHEMA_VERSION = len(MIGRATIONS)
 

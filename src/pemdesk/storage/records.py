@@ -36,6 +36,7 @@ TABLE_OF: dict[type, str] = {
     cases.Commitment: "emp_commitment",
     cases.Assessment: "commitment_assessment",
     cases.SignOff: "signoff",
+    model.Waypoint: "waypoint",
 }
 
 # Fields that are GeoJSON dicts stored as JSON text.

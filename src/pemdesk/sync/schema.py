@@ -171,7 +171,9 @@ STATE_FIELDS = frozenset({"_version", "_deleted", "_conflict"})
 REGISTRY: dict[str, Entity] = {}
 
 # Modules that register more entities at import (each calls ``register``); append yours.
-EXTRA_SCHEMA_MODULES: list[str] = ["pemdesk.rehab.sync_schema", "pemdesk.cases.sync_schema"]
+EXTRA_SCHEMA_MODULES: list[str] = [
+    "pemdesk.rehab.sync_schema", "pemdesk.cases.sync_schema", "pemdesk.geo.sync_schema",
+]
 
 
 def register(entity: Entity) -> Entity:

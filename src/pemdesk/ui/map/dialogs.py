@@ -34,6 +34,7 @@ TARGET_LABELS = {
     "sites": N_("Site"),
     "tracks": N_("Track"),
     "points": N_("Photo point"),
+    "waypoints": N_("Waypoint"),
     "": N_("Skip"),
 }
 KIND_LABELS = {
