@@ -70,7 +70,15 @@ def test_map_model_with_demo_records(demo_store) -> None:
 
     base = md.MapModel()
     base.load_boundaries()
-    assert len(base.layers["soums"]) == 329 and len(base.layers["aimags"]) >= 21
+    assert len(base.soum_polygons) == 329 and len(base.aimag_polygons) >= 21
+    # boundary lines: every shared edge once, in short pieces a large-scale view can pick
+    import shapely
+
+    pieces = base.layers["soums"].geoms
+    assert max(len(g.coords) for g in pieces) <= 129
+    whole = sum(g.boundary.length for g in base.soum_polygons.geoms)
+    assert whole * 0.45 < sum(g.length for g in pieces) < whole * 0.75
+    assert shapely.union_all(pieces).length == pytest.approx(sum(g.length for g in pieces))
     model = base.with_records(map_data(demo_store))
     assert len(model.layers["plots"]) == len(demo_store.list_plots())
     assert model.layers["soums"] is base.layers["soums"]  # shared, not rebuilt

@@ -263,8 +263,14 @@ def test_mbtiles_basemap_is_drawn(qtbot, tmp_path: Path, base_model) -> None:
     w.set_basemap(str(path))
     w.canvas.render_all_pending()
     shot = w.canvas.grab().toImage()
-    centre = QColor(shot.pixel(400, 300))
-    assert centre.red() > 200 and centre.green() < 80  # the red imagery under the layers
+    # the red imagery under the layers: most of the view (labels and lines lie on top)
+    red = sum(
+        1
+        for x in range(0, shot.width(), 7)
+        for y in range(0, shot.height(), 7)
+        if QColor(shot.pixel(x, y)).red() > 200 and QColor(shot.pixel(x, y)).green() < 80
+    )
+    assert red > 0.6 * (shot.width() // 7) * (shot.height() // 7)
     with pytest.raises(Exception):  # noqa: B017 - a clear PemdeskError in practice
         MBTiles(tmp_path / "missing.mbtiles")
 

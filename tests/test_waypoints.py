@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from factories import make_site
 from pemdesk import model
 from pemdesk.importers.geofile import read_geo
-from factories import make_site
 from pemdesk.storage.geo import attach_waypoint, import_geofile, list_waypoints, map_data
 
 WPT_ONLY = """<?xml version="1.0"?>

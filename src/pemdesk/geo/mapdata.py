@@ -25,6 +25,11 @@ WORLD = 2 * math.pi * EARTH_RADIUS  # metres across the Mercator square
 TILE = 256
 MAX_LAT = 85.05112878
 MIN_ZOOM, MAX_ZOOM = 2.0, 20.0
+MAX_LODS_HELD = 4  # simplified shapes kept per layer: this many levels of detail at most
+# layers and label kinds that come with the program (boundaries, basemap), shared by every model
+BASE_LABEL_KINDS = frozenset(
+    {"aimag", "soum", "place", "capital", "town", "centre", "lake", "river", "region", "peak"}
+)
 
 
 def merc(lon: Any, lat: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -70,7 +75,8 @@ def project_geometry(geometry: dict[str, Any] | BaseGeometry) -> BaseGeometry:
 
 
 def lod_for(zoom: float) -> int:
-    """The level of detail (integer zoom) whose simplification suits a zoom."""
+    """The level of detail (integer zoom) whose simplification suits a zoom: fractional zooms
+    snap to one of 23 levels, so caches keyed by it stay bounded."""
     return int(max(0, min(22, math.floor(zoom + 0.5))))
 
 
@@ -160,6 +166,7 @@ class ShapeLayer:
             shapely.bounds(np.array(self.geoms, dtype=object)) if self.geoms else np.zeros((0, 4))
         )
         self._simplified: dict[tuple[int, int], BaseGeometry] = {}
+        self._lods: list[int] = []  # levels of detail held, most recent last (bounded)
         self.index = {fid: i for i, fid in enumerate(self.ids)}
 
     def __len__(self) -> int:
@@ -176,6 +183,14 @@ class ShapeLayer:
         key = (i, lod)
         geom = self._simplified.get(key)
         if geom is None:
+            if lod not in self._lods:
+                self._lods.append(lod)
+                if len(self._lods) > MAX_LODS_HELD:  # forget the least recent level
+                    old = self._lods.pop(0)
+                    self._simplified = {k: v for k, v in self._simplified.items() if k[1] != old}
+            elif self._lods[-1] != lod:
+                self._lods.remove(lod)
+                self._lods.append(lod)
             tol = resolution(lod) * 0.5
             geom = self.geoms[i].simplify(tol, preserve_topology=self.preserve_topology)
             if geom.is_empty:
@@ -197,6 +212,23 @@ class ShapeLayer:
             if self.geoms[i].distance(pt) <= tol:
                 return int(i)
         return None
+
+
+def chunked_lines(name: str, geoms: Sequence[BaseGeometry], size: int = 128) -> ShapeLayer:
+    """Lines noded and merged (an edge shared by two polygons once), cut into pieces of at most
+    ``size`` vertices: a large-scale view then clips a few short pieces, not a whole outline."""
+    import shapely
+
+    merged = shapely.line_merge(shapely.union_all(list(geoms)))
+    pieces = []
+    for part in shapely.get_parts(merged):
+        coords = np.asarray(part.coords)
+        for start in range(0, max(1, len(coords) - 1), size):
+            chunk = coords[start : start + size + 1]
+            if len(chunk) >= 2:
+                pieces.append(shapely.linestrings(chunk))
+    return ShapeLayer(name, pieces, [f"{name}{i}" for i in range(len(pieces))],
+                      preserve_topology=False)
 
 
 @dataclass
@@ -251,7 +283,8 @@ class Label:
     kind: str  # aimag | soum | site | plot
     min_zoom: float
     max_zoom: float = 99.0
-    priority: int = 0  # higher first
+    priority: float = 0  # higher first
+    fid: str = ""  # the feature's id (sites, plots): the tree's filters hide its label too
 
     def text(self, lang: str) -> str:
         return self.text_en if lang == "en" and self.text_en else self.text_mn
@@ -265,6 +298,9 @@ class MapModel:
         self.points: dict[str, PointLayer] = {}
         self.labels: list[Label] = []
         self.version = 0
+        self.base_layers: set[str] = set()  # layers of the boundaries and the basemap
+        self.base_points: set[str] = set()
+        self.user_layers: dict[str, ShapeLayer] = {}  # coordinator-added files (by layer key)
 
     # --- boundaries -------------------------------------------------------------------------
     def load_boundaries(self) -> None:
@@ -272,31 +308,21 @@ class MapModel:
 
         gaz = Gazetteer.load()
         soums = gaz.soums()
-        self.layers["soums"] = ShapeLayer(
-            "soums",
-            [project_geometry(gaz.soum_geometry(s.code)).boundary for s in soums],
-            [s.code for s in soums],
-            preserve_topology=False,
-        )
+        soum_geoms = [project_geometry(gaz.soum_geometry(s.code)) for s in soums]
+        # lines shared by two units are drawn once, in pieces a view can pick from its index
+        self.layers["soums"] = chunked_lines("soums", [g.boundary for g in soum_geoms])
         aimags = gaz.aimags()
         aimag_geoms = [project_geometry(gaz.aimag_geometry(a.code)) for a in aimags]
-        self.layers["aimags"] = ShapeLayer(
-            "aimags",
-            [g.boundary for g in aimag_geoms],
-            [a.code for a in aimags],
-            preserve_topology=False,
-        )
+        self.layers["aimags"] = chunked_lines("aimags", [g.boundary for g in aimag_geoms])
         country = project_geometry(gaz.country_geometry())
         self.layers["country"] = ShapeLayer("country", [country], ["MN"])
-        self.soum_polygons = ShapeLayer(
-            "soum_polygons",
-            [project_geometry(gaz.soum_geometry(s.code)) for s in soums],
-            [s.code for s in soums],
-        )
+        self.layers["country_lines"] = chunked_lines("country_lines", [country.boundary])
+        self.base_layers.update(("soums", "aimags", "country", "country_lines"))
+        self.soum_polygons = ShapeLayer("soum_polygons", soum_geoms, [s.code for s in soums])
         self.aimag_polygons = ShapeLayer("aimag_polygons", aimag_geoms, [a.code for a in aimags])
         for a, g in zip(aimags, aimag_geoms, strict=True):
             p = g.representative_point()
-            self.labels.append(Label(p.x, p.y, a.name_mn, a.name_en, "aimag", 4.5, 8.5, 3))
+            self.labels.append(Label(p.x, p.y, a.name_mn, a.name_en, "aimag", 4.5, 8.5, 5))
         for s, g in zip(soums, self.soum_polygons.geoms, strict=True):
             p = g.representative_point()
             self.labels.append(Label(p.x, p.y, s.name_mn, s.name_en, "soum", 7.5, 12.5, 1))
@@ -309,7 +335,7 @@ class MapModel:
         np.unique(np.zeros(2))  # numpy imports numpy.ma on first use (~25 ms): here, not mid-paint
 
         stages = list(PlotStage)
-        self.labels = [lb for lb in self.labels if lb.kind in ("aimag", "soum")]
+        self.labels = [lb for lb in self.labels if lb.kind in BASE_LABEL_KINDS]
         plots = [p for p in data.plots if p.get("geometry")]
         self.layers["plots"] = ShapeLayer(
             "plots",
@@ -370,24 +396,143 @@ class MapModel:
             [p["id"] for p in data.photos],
             bearing=(p["bearing"] for p in data.photos),
         )
+        wps = getattr(data, "waypoints", [])
+        self.points["waypoints"] = PointLayer.from_lonlat(
+            "waypoints",
+            (w["lon"] for w in wps),
+            (w["lat"] for w in wps),
+            [w["id"] for w in wps],
+            attrs=[{"name": w["name"], "site_id": w.get("site_id")} for w in wps],
+        )
+        for w in wps:
+            if w["name"]:
+                x, y = merc_point(w["lon"], w["lat"])
+                self.labels.append(Label(x, y, w["name"], w["name"], "waypoint", 13.0, 99.0, 1.5))
         for s in sites:
             x, y = merc_point(s["lon"], s["lat"])
             self.labels.append(
-                Label(x, y, s["name_mn"], s["name_en"] or s["name_mn"], "site", 6.0, 99.0, 4)
+                Label(
+                    x, y, s["name_mn"], s["name_en"] or s["name_mn"], "site", 6.0, 99.0, 10,
+                    s["id"],
+                )
             )
         plot_layer = self.layers["plots"]
         for i, p in enumerate(plots):
             c = plot_layer.geoms[i].representative_point()
-            self.labels.append(Label(c.x, c.y, p["name"], p["name"], "plot", 14.0, 99.0, 2))
+            self.labels.append(
+                Label(c.x, c.y, p["name"], p["name"], "plot", 14.0, 99.0, 2, p["id"])
+            )
+        self.version += 1
+
+    def load_basemap(self) -> None:
+        """The shipped Natural Earth layers (``geo.basemap``): water, places, relief."""
+        from pemdesk.geo.basemap import aimag_centres, read_layer
+
+        lakes = read_layer("lakes")
+        self.layers["lakes"] = ShapeLayer(
+            "lakes",
+            [project_geometry(f.geometry) for f in lakes],
+            [f"lake{i}" for i in range(len(lakes))],
+            [{"rank": f.scalerank} for f in lakes],
+        )
+        rivers = read_layer("rivers")
+        self.layers["rivers"] = ShapeLayer(
+            "rivers",
+            [project_geometry(f.geometry) for f in rivers],
+            [f"river{i}" for i in range(len(rivers))],
+            [{"rank": f.scalerank} for f in rivers],
+            preserve_topology=False,
+        )
+        self.base_layers.update(("lakes", "rivers"))
+        for f, g in zip(lakes, self.layers["lakes"].geoms, strict=True):
+            if f.name:
+                p = g.representative_point()
+                self.labels.append(
+                    Label(p.x, p.y, f.name_mn, f.name_en, "lake", max(5.0, f.min_label - 1), 99, 3.5)
+                )
+        for f, g in zip(rivers, self.layers["rivers"].geoms, strict=True):
+            if f.name:
+                import shapely
+
+                longest = max(shapely.get_parts(g), key=lambda part: part.length)
+                p = longest.interpolate(0.5, normalized=True)
+                self.labels.append(
+                    Label(p.x, p.y, f.name_mn, f.name_en, "river", max(5.5, f.min_label - 1), 99, 3)
+                )
+        for f in read_layer("regions"):
+            if f.scalerank <= 0 or f.props.get("featurecla") in ("Continent", "Geoarea"):
+                continue
+            from shapely.geometry import shape
+
+            p = project_geometry(shape(f.geometry)).representative_point()
+            lo = max(4.0, f.min_label - 0.5)
+            self.labels.append(Label(p.x, p.y, f.name_mn, f.name_en, "region", lo, lo + 4, 2.5))
+        places = read_layer("places")
+        groups = []
+        for f in places:
+            lon, lat = f.geometry["coordinates"]
+            x, y = merc_point(lon, lat)
+            home = f.props.get("adm0_a3") == "MNG"
+            capital = bool(f.props.get("adm0cap")) and home
+            groups.append(0 if capital else (1 if home else 2))
+            rank = f.scalerank
+            lo = 4.0 if capital else (5.0 if home and rank <= 6 else 6.0 if home else 5.5 + rank / 3)
+            kind = "capital" if capital else ("place" if home else "town")
+            prio = (9.0 if capital else 6.0 if home else 4.0) - rank / 20
+            self.labels.append(Label(x, y, f.name_mn, f.name_en, kind, lo, 99, prio))
+        self.points["places"] = PointLayer.from_lonlat(
+            "places",
+            (f.geometry["coordinates"][0] for f in places),
+            (f.geometry["coordinates"][1] for f in places),
+            [f"place{i}" for i in range(len(places))],
+            groups=groups,
+        )
+        # aimag centres from the gazetteer where Natural Earth has no place within ~15 km
+        px, py = self.points["places"].x, self.points["places"].y
+        centres = []
+        for c in aimag_centres():
+            x, y = merc_point(c.lon, c.lat)
+            if len(px) and float(np.min(np.hypot(px - x, py - y))) < 20_000:
+                continue
+            centres.append(c)
+            self.labels.append(Label(x, y, c.name_mn, c.name_en, "centre", 5.5, 99, 5.5))
+        self.points["centres"] = PointLayer.from_lonlat(
+            "centres",
+            (c.lon for c in centres),
+            (c.lat for c in centres),
+            [c.aimag_code for c in centres],
+        )
+        peaks = [f for f in read_layer("peaks") if f.name]
+        self.points["peaks"] = PointLayer.from_lonlat(
+            "peaks",
+            (f.geometry["coordinates"][0] for f in peaks),
+            (f.geometry["coordinates"][1] for f in peaks),
+            [f"peak{i}" for i in range(len(peaks))],
+        )
+        for f, x, y in zip(peaks, self.points["peaks"].x, self.points["peaks"].y, strict=True):
+            ele = f.props.get("elevation")
+            suffix = f" {ele} м" if ele is not None else ""
+            suffix_en = f" {ele} m" if ele is not None else ""
+            self.labels.append(
+                Label(
+                    float(x), float(y), f.name_mn + suffix, f.name_en + suffix_en, "peak",
+                    6.5, 99, 2.4,
+                )
+            )
+        self.base_points.update(("places", "centres", "peaks"))
         self.version += 1
 
     def with_records(self, data: MapData) -> MapModel:
         """A new model sharing these boundaries, with the records' layers (built off the GUI)."""
         other = MapModel()
-        other.layers = {k: v for k, v in self.layers.items() if k in ("soums", "aimags", "country")}
+        other.layers = {k: v for k, v in self.layers.items() if k in self.base_layers}
+        other.points = {k: v for k, v in self.points.items() if k in self.base_points}
+        other.base_layers = set(self.base_layers)
+        other.base_points = set(self.base_points)
+        other.user_layers = dict(self.user_layers)
         other.soum_polygons = self.soum_polygons
         other.aimag_polygons = self.aimag_polygons
-        other.labels = [lb for lb in self.labels if lb.kind in ("aimag", "soum")]
+        other.labels = [lb for lb in self.labels if lb.kind in BASE_LABEL_KINDS]
         other.load_records(data)
         other.version = self.version + 1
         return other

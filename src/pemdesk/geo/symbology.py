@@ -48,6 +48,8 @@ class LabelStyle:
     size_pt: float
     bold: bool = False
     halo: str | None = "#ffffff"
+    italic: bool = False
+    spacing: float = 0.0  # extra letter spacing in points (region names are spread out)
 
 
 # Plot stages, in rehabilitation order.
@@ -125,13 +127,34 @@ MEASURE_LINE = LineStyle(stroke="#000000", stroke_width_mm=0.4, dash=(1.5, 1.0),
 COUNTRY_BOUNDARY = LineStyle(stroke="#3c3c3c", stroke_width_mm=0.6)
 AIMAG_BOUNDARY = LineStyle(stroke="#5a5a5a", stroke_width_mm=0.4)
 SOUM_BOUNDARY = LineStyle(stroke="#9a9a9a", stroke_width_mm=0.2, dash=(1.0, 0.8))
-LAND_FILL = "#f4f1e8"  # Mongolia without a basemap
-BACKGROUND = "#dfe8ee"  # outside the country
+LAND_FILL = "#f4f1e8"  # Mongolia
+BACKGROUND = "#e4e2da"  # outside the country: land too, a shade greyer (neighbours)
+
+# The shipped basemap (Natural Earth), in the usual topographic colours.
+WATER_FILL = "#aad3f0"
+WATER_STROKE = "#5b9bd5"
+RIVER = LineStyle(stroke="#4f94cd", stroke_width_mm=0.25)
+PLACE = PointStyle(shape="circle", size_mm=1.4, fill="#404040", stroke="#ffffff")
+CAPITAL = PointStyle(shape="square", size_mm=2.2, fill="#000000", stroke="#ffffff")
+TOWN = PointStyle(shape="circle", size_mm=1.1, fill="#7a7a7a", stroke="#ffffff")
+CENTRE = PointStyle(shape="circle", size_mm=1.4, fill="#404040", stroke="#ffffff")
+PEAK = PointStyle(shape="triangle", size_mm=2.0, fill="#7b4a2a", stroke="#ffffff")
+WAYPOINT = PointStyle(shape="diamond", size_mm=2.2, fill="#ff7f00", stroke="#000000")
+GPS_POSITION = PointStyle(shape="circle", size_mm=3.2, fill="#1a73e8", stroke="#ffffff", stroke_width_mm=0.6)
+# coordinator-added layers take these in turn
+USER_LAYER_COLOURS = ("#b2182b", "#2166ac", "#1b7837", "#762a83", "#8c510a", "#01665e")
 
 AIMAG_LABEL = LabelStyle(colour="#3c3c3c", size_pt=9, bold=True)
 SOUM_LABEL = LabelStyle(colour="#6e6e6e", size_pt=7)
 SITE_LABEL = LabelStyle(colour="#3b1f5c", size_pt=8, bold=True)
 PLOT_LABEL = LabelStyle(colour="#202020", size_pt=7)
+CAPITAL_LABEL = LabelStyle(colour="#000000", size_pt=10, bold=True)
+PLACE_LABEL = LabelStyle(colour="#202020", size_pt=8.5, bold=True)
+TOWN_LABEL = LabelStyle(colour="#505050", size_pt=7.5)
+WATER_LABEL = LabelStyle(colour="#1f5f99", size_pt=7.5, italic=True)
+REGION_LABEL = LabelStyle(colour="#8a6a4a", size_pt=8, italic=True, spacing=2.0)
+PEAK_LABEL = LabelStyle(colour="#6b3d1f", size_pt=7)
+WAYPOINT_LABEL = LabelStyle(colour="#803f00", size_pt=7)
 
 
 def darker(colour: str, factor: float = 0.7) -> str:

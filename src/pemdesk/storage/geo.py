@@ -313,7 +313,7 @@ def _waypoints(
     geofile: GeoFile,
 ) -> list[str]:
     props = f.properties
-    ele = props.get("ele", props.get("elevation"))
+    ele: Any = props.get("ele", props.get("elevation"))
     try:
         ele_m = float(ele) if ele not in (None, "") else None
     except (TypeError, ValueError):

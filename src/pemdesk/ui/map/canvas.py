@@ -1,16 +1,17 @@
-"""The map canvas: cached tiles of the static layers, live overlays, mouse and keyboard.
+"""The map canvas: one cached image of the static layers, live overlays, mouse and keyboard.
 
-A frame only composites cached 256-px tiles (scaled between zoom levels, a parent tile standing
-in while a tile is missing) and draws the few live things on top: the selection, the plot being
-edited, labels, scale bar and north arrow. Missing tiles are painted between frames, a few
-milliseconds at a time, so input never waits for a full redraw.
+The static layers are rendered for the whole view at once (a few milliseconds at site scale),
+with a margin so that a drag only moves the image; while a new image is due the old one stands
+in, moved and scaled, so a frame only blits one image and draws the few live things on top: the
+selection, the plot being edited, the GPS position, labels, scale bar, north arrow, attribution.
+Rendering happens between frames (an idle timer), never inside one. Memory is bounded: one view
+image and one label image, whatever the zooms visited.
 """
 
 from __future__ import annotations
 
 import math
 import time
-from collections import OrderedDict
 from typing import Any
 
 import numpy as np
@@ -37,22 +38,56 @@ from pemdesk.geo import symbology as sym
 from pemdesk.geo.mapdata import (
     MAX_ZOOM,
     MIN_ZOOM,
-    TILE,
     MapModel,
     Viewport,
     lod_for,
     lonlat_point,
     merc_point,
     resolution,
-    tile_bounds,
-    tiles_for,
 )
 from pemdesk.geo.plotedit import EditGeometry
-from pemdesk.ui.map.render import LayerPainter, render_tile, world_transform
+from pemdesk.ui.map.render import LayerPainter, render_box, world_transform
 
-TILE_CACHE = 200  # 256 KB each: about 50 MB at most
-TILE_BUDGET_S = 0.008  # painting missing tiles between frames, per event-loop turn
+TILE_BUDGET_S = 0.008  # label layout between frames, per event-loop turn
+MARGIN_PX = 64  # the view image reaches this far beyond the view (small drags only move it)
+PREFETCH_MARGIN_PX = 320  # and, when rendering is cheap, this far once the view is complete
+PREFETCH_IF_UNDER_S = 0.012  # CPU time of the last view render below which prefetching pays
+LABEL_IMAGE_CACHE = 3000
 HANDLE_PX = 8
+
+LABEL_STYLES = {
+    "aimag": sym.AIMAG_LABEL,
+    "soum": sym.SOUM_LABEL,
+    "site": sym.SITE_LABEL,
+    "plot": sym.PLOT_LABEL,
+    "capital": sym.CAPITAL_LABEL,
+    "place": sym.PLACE_LABEL,
+    "centre": sym.PLACE_LABEL,
+    "town": sym.TOWN_LABEL,
+    "lake": sym.WATER_LABEL,
+    "river": sym.WATER_LABEL,
+    "region": sym.REGION_LABEL,
+    "peak": sym.PEAK_LABEL,
+    "waypoint": sym.WAYPOINT_LABEL,
+}
+# a label shows only while its layer does (and, with an id, while the layer's filter keeps it)
+LABEL_LAYER = {
+    "aimag": "aimags",
+    "soum": "soums",
+    "site": "sites",
+    "plot": "plots",
+    "capital": "places",
+    "place": "places",
+    "centre": "places",
+    "town": "places",
+    "lake": "water",
+    "river": "water",
+    "region": "relief",
+    "peak": "relief",
+    "waypoint": "waypoints",
+}
+# labels placed beside their symbol rather than centred on a point
+POINT_LABELS = {"site", "capital", "place", "centre", "town", "peak", "waypoint"}
 
 
 class MapCanvas(QWidget):
@@ -73,10 +108,16 @@ class MapCanvas(QWidget):
         self.model = model or MapModel()
         self.layer_painter = LayerPainter(self.model)
         self.view = Viewport(cx=11_800_000.0, cy=5_900_000.0, zoom=5.0, width=800, height=600)
-        self._tiles: OrderedDict[tuple[int, int, int, int], QPixmap] = OrderedDict()
-        self._pending: list[tuple[float, int, int]] = []
-        self._shown_zoom: float | None = None
+        # the static layers' image: (pixmap, Mercator box, zoom, generation, margin px)
+        self._image: tuple[QPixmap, tuple[float, float, float, float], float, int, int] | None = (
+            None
+        )
+        self._last_render_cpu = 0.0
+        self.render_count = 0
         self._generation = 0
+        # live position (GPS): lon, lat, accuracy in metres; None when there is none
+        self.gps: tuple[float, float, float | None] | None = None
+        self.gps_trail: list[tuple[float, float]] = []  # the track being recorded
         self._idle = QTimer(self)
         self._idle.setSingleShot(True)
         self._idle.setInterval(0)
@@ -106,14 +147,12 @@ class MapCanvas(QWidget):
         self.timing = False
 
     # --- data -----------------------------------------------------------------------------
-    def invalidate(self) -> None:
-        """Static layers changed (data, visibility, basemap): drop cached tiles."""
+    def invalidate(self, clear_paths: bool = True) -> None:
+        """Static layers changed (data, visibility, opacity, order, basemap): render again. The
+        old image stays as the stand-in until then (no blank flash on reload)."""
         self._generation += 1
-        # the last generation's tiles stay a moment as stand-ins (no blank flash on reload)
-        for key in [k for k in self._tiles if k[0] < self._generation - 1]:
-            del self._tiles[key]
-        self._pending.clear()
-        self.layer_painter.clear()
+        if clear_paths:
+            self.layer_painter.clear()
         self.update()
 
     def set_layer_visible(self, name: str, visible: bool) -> None:
@@ -186,22 +225,17 @@ class MapCanvas(QWidget):
         self.update()
 
     # --- painting ---------------------------------------------------------------------------
-    def tile_level(self) -> float:
-        """Tiles are painted at the view's own zoom (kept to 1/1000), so frames blit them
-        unscaled."""
-        self.view.zoom = round(self.view.zoom, 3)
-        return self.view.zoom
-
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
         t0 = time.perf_counter()
         self.view.width, self.view.height = self.width(), self.height()
         painter = QPainter(self)
         try:
             painter.fillRect(self.rect(), self.layer_painter.styles.background)
-            self._paint_tiles(painter)
+            self._paint_static(painter)
             self._paint_selection(painter)
             if self.show_labels:
                 self._paint_labels(painter)
+            self._paint_gps(painter)
             self._paint_edit(painter)
             self._paint_furniture(painter)
         finally:
@@ -211,82 +245,112 @@ class MapCanvas(QWidget):
         if self.timing:
             self.frame_times.append(time.perf_counter() - t0)
 
-    def _tile_rect(self, z: float, tx: int, ty: int) -> QRectF:
-        minx, miny, maxx, maxy = tile_bounds(z, tx, ty)
-        x0, y0 = self.view.to_screen(minx, maxy)
-        x1, y1 = self.view.to_screen(maxx, miny)
+    def _box_rect(self, box: tuple[float, float, float, float]) -> QRectF:
+        x0, y0 = self.view.to_screen(box[0], box[3])
+        x1, y1 = self.view.to_screen(box[2], box[1])
         return QRectF(float(x0), float(y0), float(x1 - x0), float(y1 - y0))
 
-    def _paint_tiles(self, painter: QPainter) -> None:
-        z = self.tile_level()
-        zk = round(z * 1000)
-        gen = self._generation
-        pending = []
-        cached = []
-        for tx, ty in tiles_for(self.view, z):
-            pix = self._tiles.get((gen, zk, tx, ty))
-            if pix is None:
-                pending.append((z, tx, ty))
-            else:
-                cached.append((tx, ty, pix))
-        if pending and self._shown_zoom is not None:
-            # stand-ins while tiles are painted: the last complete view's tiles (scaled when the
-            # zoom changed; of the previous generation when the data changed)
-            prev = self._shown_zoom
-            pk = round(prev * 1000)
-            for tx, ty in tiles_for(self.view, prev):
-                pix = self._tiles.get((gen, pk, tx, ty)) or self._tiles.get((gen - 1, pk, tx, ty))
-                if pix is not None:
-                    painter.drawPixmap(self._tile_rect(prev, tx, ty), pix, QRectF(pix.rect()))
-        # whole pixels from one origin, so neighbouring tiles never leave a hairline between them
-        ox, oy = self.view.to_screen(*tile_bounds(z, 0, 0)[0::3])
-        fx, fy = math.floor(float(ox)), math.floor(float(oy))
-        for tx, ty, pix in cached:
-            self._tiles.move_to_end((gen, zk, tx, ty))
-            painter.drawPixmap(QPointF(fx + tx * TILE, fy + ty * TILE), pix)
-        if not pending:
-            self._shown_zoom = z
-        self._pending = pending
+    def _paint_static(self, painter: QPainter) -> None:
+        if self._image is None:
+            return
+        pix, box, z, _gen, _margin = self._image
+        rect = self._box_rect(box)
+        if abs(z - self.view.zoom) < 1e-9:
+            # same zoom: whole pixels, unscaled
+            painter.drawPixmap(QPointF(round(rect.left()), round(rect.top())), pix)
+        else:  # a stand-in while the new zoom is rendered
+            painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
+            painter.drawPixmap(rect, pix, QRectF(pix.rect()))
+
+    def view_complete(self) -> bool:
+        """The static image is current and covers the view."""
+        if self._image is None:
+            return False
+        _pix, box, z, gen, _margin = self._image
+        minx, miny, maxx, maxy = self.view.extent()
+        tol = self.view.res * 0.5
+        return (
+            gen == self._generation
+            and abs(z - self.view.zoom) < 1e-9
+            and box[0] <= minx + tol
+            and box[1] <= miny + tol
+            and box[2] >= maxx - tol
+            and box[3] >= maxy - tol
+        )
+
+    def _wants_prefetch(self) -> bool:
+        return (
+            self._image is not None
+            and self._image[4] < PREFETCH_MARGIN_PX
+            and self._last_render_cpu < PREFETCH_IF_UNDER_S
+            and self.view_complete()
+        )
+
+    def render_view_image(self, margin: int = MARGIN_PX) -> None:
+        """Render the static layers for the view and ``margin`` pixels around it, now."""
+        v = self.view
+        v.width, v.height = max(self.width(), 1), max(self.height(), 1)
+        r = v.res
+        minx, miny, maxx, maxy = v.extent()
+        # the image's corner on the view's pixel grid, so same-zoom blits are unscaled
+        box = (minx - margin * r, miny - margin * r, maxx + margin * r, maxy + margin * r)
+        w, h = v.width + 2 * margin, v.height + 2 * margin
+        c = time.thread_time()
+        img = render_box(self.layer_painter, box, v.zoom, w, h)
+        self._last_render_cpu = time.thread_time() - c
+        self._image = (QPixmap.fromImage(img), box, v.zoom, self._generation, margin)
+        self.render_count += 1
 
     def _render_pending(self) -> None:
-        start = time.perf_counter()
-        gen = self._generation
+        if not self.view_complete():
+            self.render_view_image()
+            self.update()
+            return
         if self.show_labels and self._labels_stale():
             self._layout_labels()
             self.update()
             return
-        while self._pending and time.perf_counter() - start < TILE_BUDGET_S:
-            z, tx, ty = self._pending.pop(0)
-            key = (gen, round(z * 1000), tx, ty)
-            if key in self._tiles:
-                continue
-            self._tiles[key] = QPixmap.fromImage(render_tile(self.layer_painter, z, tx, ty))
-            while len(self._tiles) > TILE_CACHE:
-                self._tiles.popitem(last=False)
-        self.update()
+        if self._wants_prefetch():
+            self.render_view_image(PREFETCH_MARGIN_PX)
 
     def work_left(self) -> bool:
-        """Tiles or labels still to paint between frames."""
-        return bool(self._pending) or (self.show_labels and self._labels_stale())
+        """Rendering or labels still to do between frames (prefetch is not required work)."""
+        return (
+            not self.view_complete()
+            or (self.show_labels and self._labels_stale())
+            or self._wants_prefetch()
+        )
+
+    def complete(self) -> bool:
+        """The view is fully drawn: static image and labels current."""
+        return self.view_complete() and not (self.show_labels and self._labels_stale())
 
     def render_all_pending(self) -> int:
-        """Paint every missing tile now (tests, screenshots, print)."""
+        """Draw the view completely now (tests, screenshots, print). Caches stay bounded: one
+        view image replaces the last one."""
         self.view.width, self.view.height = self.width(), self.height()
-        z = self.tile_level()
         n = 0
-        for tx, ty in tiles_for(self.view, z):
-            key = (self._generation, round(z * 1000), tx, ty)
-            if key not in self._tiles:
-                self._tiles[key] = QPixmap.fromImage(render_tile(self.layer_painter, z, tx, ty))
-                n += 1
-        self._pending.clear()
-        self._shown_zoom = z
+        if not self.view_complete():
+            self.render_view_image()
+            n = 1
         for _ in range(100):  # label images are made a slice at a time
             if not (self.show_labels and self._labels_stale()):
                 break
             self._layout_labels()
+        if len(self._label_cache) > LABEL_IMAGE_CACHE:
+            self._label_cache.clear()
         self.update()
         return n
+
+    def memory_estimate(self) -> int:
+        """Bytes held by the canvas's images (view, labels, label sprites)."""
+        total = 0
+        if self._image is not None:
+            total += self._image[0].width() * self._image[0].height() * 4
+        if self._labels is not None:
+            total += self._labels[0].sizeInBytes()
+        total += sum(img.sizeInBytes() for img in self._label_cache.values())
+        return total
 
     def _paint_selection(self, painter: QPainter) -> None:
         if not self.selection:
@@ -321,15 +385,13 @@ class MapCanvas(QWidget):
         img = self._label_cache.get(key)
         if img is not None:
             return img
-        style = {
-            "aimag": sym.AIMAG_LABEL,
-            "soum": sym.SOUM_LABEL,
-            "site": sym.SITE_LABEL,
-            "plot": sym.PLOT_LABEL,
-        }[kind]
+        style = LABEL_STYLES.get(kind, sym.SOUM_LABEL)
         font = QFont(self.font())
         font.setPointSizeF(style.size_pt)
         font.setBold(style.bold)
+        font.setItalic(style.italic)
+        if style.spacing:
+            font.setLetterSpacing(QFont.SpacingType.AbsoluteSpacing, style.spacing)
         fm = QFontMetricsF(font)
         w, h = math.ceil(fm.horizontalAdvance(text)) + 4, math.ceil(fm.height()) + 2
         img = QImage(w, h, QImage.Format.Format_ARGB32_Premultiplied)
@@ -345,7 +407,7 @@ class MapCanvas(QWidget):
             p.drawPath(path)
         p.fillPath(path, QColor(style.colour))
         p.end()
-        if len(self._label_cache) > 3000:
+        if len(self._label_cache) > LABEL_IMAGE_CACHE:
             self._label_cache.clear()
         self._label_cache[key] = img
         return img
@@ -401,15 +463,21 @@ class MapCanvas(QWidget):
                     complete = False  # new label images take time; go on in the next slice
                     break
                 lb = self.model.labels[int(i)]
-                if (lb.kind == "site" and not vis.get("sites")) or (
-                    lb.kind == "plot" and not vis.get("plots")
-                ):
+                layer = LABEL_LAYER.get(lb.kind)
+                if layer is not None and not vis.get(layer):
                     continue
+                if lb.fid and layer is not None:
+                    allowed = self.layer_painter.filters.get(layer)
+                    if allowed is not None and lb.fid not in allowed:
+                        continue
                 label_img = self._label_image(lb.text(lang), lb.kind)
                 sx = (lb.x - box[0]) / r
                 sy = (box[3] - lb.y) / r
-                dx = 6 if lb.kind == "site" else -label_img.width() / 2
-                dy = 6 if lb.kind == "site" else -label_img.height() / 2
+                beside = lb.kind in POINT_LABELS
+                dx = 5 if beside else -label_img.width() / 2
+                dy = -label_img.height() / 2 if beside else -label_img.height() / 2
+                if lb.kind == "site":
+                    dy = 6
                 rect = QRectF(sx + dx, sy + dy, label_img.width(), label_img.height())
                 keys = [
                     (cx, cy)
@@ -517,6 +585,44 @@ class MapCanvas(QWidget):
             for p in pts:
                 painter.drawEllipse(p, 4, 4)
 
+    def set_gps(self, lon: float | None, lat: float | None, accuracy_m: float | None = None,
+                follow: bool = False) -> None:
+        """Show (or, with None, hide) the live position; ``follow`` keeps it in view."""
+        if lon is None or lat is None:
+            self.gps = None
+        else:
+            self.gps = (lon, lat, accuracy_m)
+            if follow:
+                x, y = merc_point(lon, lat)
+                sx, sy = self.view.to_screen(x, y)
+                w, h = self.width(), self.height()
+                if not (w * 0.2 <= float(sx) <= w * 0.8 and h * 0.2 <= float(sy) <= h * 0.8):
+                    self.view.cx, self.view.cy = x, y
+                    self._view_moved()
+        self.update()
+
+    def _paint_gps(self, painter: QPainter) -> None:
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        if len(self.gps_trail) >= 2:
+            pts = [self._screen(lon, lat) for lon, lat in self.gps_trail]
+            for pen in (QPen(QColor("#ffffff"), 5), QPen(QColor("#1a73e8"), 2.5)):
+                painter.setPen(pen)
+                painter.drawPolyline(QPolygonF(pts))
+        if self.gps is None:
+            return
+        lon, lat, acc = self.gps
+        p = self._screen(lon, lat)
+        if acc:
+            m_per_px = resolution(self.view.zoom) * math.cos(math.radians(lat))
+            r = acc / m_per_px
+            if r > 6:
+                painter.setPen(QPen(QColor(26, 115, 232, 160), 1))
+                painter.setBrush(QColor(26, 115, 232, 40))
+                painter.drawEllipse(p, r, r)
+        painter.setPen(QPen(QColor("#ffffff"), 2.5))
+        painter.setBrush(QColor(sym.GPS_POSITION.fill))
+        painter.drawEllipse(p, 6.5, 6.5)
+
     def _paint_furniture(self, painter: QPainter) -> None:
         """Scale bar (true metres at the view's latitude), north arrow, attribution."""
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
@@ -554,6 +660,10 @@ class MapCanvas(QWidget):
             painter, QPointF(ax - 5, ay + 36), "N" if i18n.get_language() == "en" else "Х"
         )
         attribution = "© OpenStreetMap contributors, via geoBoundaries (wmgeolab), ODbL 1.0"
+        if self.model.points.get("places") is not None:
+            from pemdesk.geo.basemap import ATTRIBUTION
+
+            attribution = f"{ATTRIBUTION} · {attribution}"
         bm = self.layer_painter.basemap
         if bm is not None and bm.attribution:
             attribution = f"{bm.attribution} · {attribution}"

@@ -20,6 +20,7 @@ def boundaries_model() -> MapModel:
     """Boundaries are prepared once and shared by every map (they never change)."""
     m = MapModel()
     m.load_boundaries()
+    m.load_basemap()
     return m
 
 

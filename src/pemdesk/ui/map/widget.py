@@ -103,6 +103,7 @@ class MapWidget(QWidget):
         if model is None:
             model = MapModel()
             model.load_boundaries()
+            model.load_basemap()
         self.canvas = MapCanvas(model, self)
         self.undo = QUndoStack(self)
         self.canvas.on_edit = self._push_edit
