@@ -216,6 +216,12 @@ def save_target(store: Store, target: RehabTarget) -> RehabTarget:
     """One target from the coordinators' editor (validated like an imported row)."""
     if not target.area_ha or target.area_ha <= 0 or target.area_ha > tg.MAX_AREA_HA:
         raise InvalidInput("Талбай (га) 0-ээс их байх ёстой.", "The hectares must be above 0.")
+    if target.level == "aimag" and not target.aimag_code:
+        raise InvalidInput("Аймгийн зорилтод аймгийг сонгоно уу.", "Choose the aimag of an aimag target.")
+    if target.level == "soum" and not target.soum_code:
+        raise InvalidInput("Сумын зорилтод сумыг сонгоно уу.", "Choose the soum of a soum target.")
+    if not 1990 <= target.year <= 2100:
+        raise InvalidInput("Он 1990–2100 хооронд байна.", "The year must be 1990–2100.")
     if target.id.startswith("builtin-"):
         target = replace(target, id=new_id())
     with store.atomic():
@@ -415,3 +421,41 @@ def cover_series(
         if cover is not None:
             out.append(CoverPoint(photo, cover, photo.photo_point_id, r["_plot"]))
     return out
+
+
+# --- the map at a date -----------------------------------------------------------------------
+def map_data_as_of(store: Store, data: Any, as_of: str) -> Any:
+    """The map's rows as they were on ``as_of`` (YYYY-MM-DD): each plot at the stage its history
+    gives for that day (plots not yet recorded are left out), visits and photos made later left
+    out. ``data`` is a ``storage.geo.MapData``; a new one is returned."""
+    from dataclasses import replace as copy
+
+    day = as_of[:10]
+    changes: dict[str, list[StageChange]] = {}
+    for change in all_changes(store):
+        changes.setdefault(change.plot_id, []).append(change)
+    plots = []
+    for row in data.plots:
+        cs = changes.get(row["id"])
+        if not cs:  # no stored history: the one its stage dates imply
+            cs = _implied(store.get(model.Plot, row["id"]))
+        stage = st.stage_at(cs, day)
+        if stage is not None:
+            plots.append({**row, "stage": str(stage)})
+    visits = [v for v in data.visits if (v.get("started_at") or "")[:10] <= day]
+    photos = [p for p in data.photos if not p.get("taken_at") or p["taken_at"][:10] <= day]
+    return copy(data, plots=plots, visits=visits, photos=photos)
+
+
+def history_span(store: Store) -> tuple[str, str] | None:
+    """The first and last dates of any stage history (for the map's time slider)."""
+    rows = store._query(
+        "SELECT min(changed_on) AS lo, max(changed_on) AS hi FROM plot_stage_change "
+        "WHERE _deleted = 0"
+    )
+    lo = rows[0]["lo"] if rows else None
+    lo = lo or min((c.changed_on for r in plot_rows(store) for c in r.history.changes),
+                   default=None)
+    if lo is None:
+        return None
+    return lo[:10], max(rows[0]["hi"] or lo, utc_now()[:10])[:10]

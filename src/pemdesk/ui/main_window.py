@@ -82,6 +82,7 @@ PLUGINS: list[str] = [
     "pemdesk.ui.reports:install",
     "pemdesk.ui.about:install",
     "pemdesk.ui.photos.window:install",
+    "pemdesk.ui.rehab:install",
 ]
 
 

@@ -112,6 +112,7 @@ class MapWidget(QWidget):
         self._sites: dict[str, dict[str, Any]] = {}
         self._plot_info: dict[str, dict[str, Any]] = {}
         self._data: Any = None
+        self.as_of: str | None = None  # a past date to show (the rehabilitation time slider)
 
         self.toolbar = QToolBar(self)
         self._build_actions()
@@ -309,16 +310,26 @@ class MapWidget(QWidget):
         self._dirty = False
         base = self.canvas.model
         previous = self._data
+        as_of = self.as_of
 
         def load(store: Any) -> tuple[MapModel, Any] | None:
             from pemdesk.storage.geo import map_data
 
             data = map_data(store)
+            if as_of is not None:
+                from pemdesk.storage.rehab import map_data_as_of
+
+                data = map_data_as_of(store, data, as_of)
             if previous is not None and data == previous:
                 return None  # nothing on the map changed
             return base.with_records(data), data
 
         self.ops.run(load, self._loaded)
+
+    def set_as_of(self, day: str | None) -> None:
+        """Show the map as it was on ``day`` (YYYY-MM-DD), or as it is now (None)."""
+        self.as_of = day
+        self.reload()
 
     def _loaded(self, result: tuple[MapModel, Any] | None) -> None:
         from shiboken6 import isValid
