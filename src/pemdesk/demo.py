@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from pemdesk import model
+from pemdesk.demo_cases import load_cases
 from pemdesk.demo_rehab import add_rehab_demo
 from pemdesk.gazetteer import Gazetteer
 from pemdesk.ids import to_iso
@@ -295,5 +296,6 @@ def load_demo(store: Store, progress: Progress | None = None) -> DemoSummary:
                         visit.status = model.VisitStatus.FINISHED
                         store.save(visit)
         add_rehab_demo(store, new_id, people)
+        load_cases(store, new_id)
         store.set_meta(META_KEY, "1")
     return summary

@@ -26,6 +26,7 @@ from pemdesk.reports.base import (
     styles,
     table,
 )
+from pemdesk.reports.cases import collect_visit_cases, signoff_sections, visit_sections
 from pemdesk.reports.fonts import FONT
 from pemdesk.reports.photos import PhotoSource, photo_file, photo_flowables
 from pemdesk.reports.sitemap import MapContent, site_map
@@ -66,6 +67,7 @@ def collect_visit(store: Store, visit_id: str) -> VisitReportData:
             if detail.visit.supersedes and store.exists(model.Visit, detail.visit.supersedes)
             else None
         ),
+        extra={"cases": collect_visit_cases(store, visit_id)},
     )
 
 
@@ -349,12 +351,14 @@ def render_visit(
         )
     else:
         story.append(para(_("No findings were recorded."), st["body"]))
+    story += visit_sections(data.extra.get("cases"), d.findings, lang, public)
 
     if visit.notes:
         story.append(para(_("Notes"), st["h2"]))
         story.append(para(visit.notes, st["body"]))
 
     # --- signatures --------------------------------------------------------------------------
+    story += signoff_sections(data.extra.get("cases"), d.findings, lang, public)
     story.append(para(_("Signatures"), st["h2"]))
     story.append(
         para(
