@@ -14,6 +14,8 @@ APT_PACKAGES=(
   python3-venv
   # building the Linux bundle (PyInstaller needs binutils; gcc lets it shrink the bundle)
   binutils gcc libc6-dev
+  # web portal: browser tests (headless chromium + chromedriver), GeoPackage checks (ogrinfo)
+  chromium chromium-driver gdal-bin
 )
 if command -v apt-get >/dev/null 2>&1; then
   SUDO=""

@@ -21,6 +21,9 @@ from pemdesk.sync.server.store import ROLES, ServerStore
 
 # Modules adding subcommands: each defines register(subparsers) (e.g. bundle import).
 COMMAND_MODULES: list[str] = ["pemdesk.sync.server.bundle_cli"]
+# Modules adding ``admin`` subcommands: each defines register_admin(admin_subparsers), whose
+# parsers set ``admin_handler(store, args)`` (e.g. the web portal's ``admin user``).
+ADMIN_MODULES: list[str] = ["pemdesk.portal.cli"]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -49,6 +52,8 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--json", action="store_true")
     revoke = asub.add_parser("revoke", help="revoke a device (a lost or stolen laptop)")
     revoke.add_argument("device_id")
+    for module_name in ADMIN_MODULES:
+        importlib.import_module(module_name).register_admin(asub)
     for module_name in COMMAND_MODULES:
         importlib.import_module(module_name).register(sub)
     return parser
@@ -73,13 +78,13 @@ def _print_rows(rows: list[dict[str, Any]], as_json: bool) -> None:
 def serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from pemdesk.sync.server.app import create_app
+    from pemdesk.portal import server_app
 
     store = ServerStore.open(args.data_dir, args.database_url)
     backend = "PostgreSQL" if args.database_url else "SQLite"
     print(f"pemdesk-server on http://{args.host}:{args.port} ({backend}, epoch {store.epoch})",
           flush=True)
-    uvicorn.run(create_app(store), host=args.host, port=args.port, log_level="warning",
+    uvicorn.run(server_app(store), host=args.host, port=args.port, log_level="warning",
                 timeout_keep_alive=30)
     store.close()
     return 0
@@ -89,6 +94,8 @@ def admin(args: argparse.Namespace) -> int:
     store = ServerStore.open(args.data_dir, args.database_url)
     try:
         what = args.admin_command
+        if getattr(args, "admin_handler", None) is not None:
+            return int(args.admin_handler(store, args))
         if what == "code":
             code = store.issue_code(args.monitor, args.role, ttl_days=args.days)
             print(f"Enrolment code for {args.monitor}: {code}")

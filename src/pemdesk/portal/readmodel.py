@@ -1,0 +1,143 @@
+"""The portal's read model: a laptop-schema data folder on the server, fed from its records.
+
+The server keeps every synced record as JSON (``sync.server.store``); the desktop's reports,
+exports, seal checks and queries read the laptop's SQLite schema. Rather than a second
+implementation of any of them, the portal keeps a laptop data folder under
+``DATA/portal/readmodel`` and applies the server's changes to it with the very code a laptop
+uses when it pulls (``storage.sync_client.pull_apply``). It is refreshed before a page is served
+(one cheap query when nothing changed) and rebuilt from scratch when the server's epoch changes
+(a restore). It holds no local edits: it is never pushed anywhere.
+
+Photos: the server's derived previews and thumbnails are linked into the folder's photo store
+(hard links, or copies across file systems) so the report code finds them where a laptop has them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from pemdesk.storage import Store
+from pemdesk.storage import sync_client as sc
+from pemdesk.sync.protocol import SCOPE_ALL
+from pemdesk.sync.server.store import ServerStore
+
+PAGE = 2000
+
+
+class ReadModel:
+    def __init__(self, server: ServerStore, folder: Path | None = None, *,
+                 min_interval_s: float = 0.5) -> None:
+        self.server = server
+        self.folder = folder or server.data_dir / "portal" / "readmodel"
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.min_interval_s = min_interval_s
+        self._lock = threading.Lock()
+        self._local = threading.local()
+        self._writer = Store.open(self.folder)
+        self._checked_at = 0.0
+        self._seq = -1
+        self._readers: list[Store] = []
+
+    # --- stores ------------------------------------------------------------------------------
+    def reader(self) -> Store:
+        """This thread's own connection to the read model (SQLite WAL: readers never block)."""
+        store = getattr(self._local, "store", None)
+        if store is None:
+            store = Store.open(self.folder)
+            store.conn.execute("PRAGMA query_only = 1")
+            self._local.store = store
+            with self._lock:
+                self._readers.append(store)
+        return store
+
+    @contextlib.contextmanager
+    def read(self) -> Iterator[Store]:
+        self.refresh()
+        yield self.reader()
+
+    def close(self) -> None:
+        with self._lock:
+            for s in self._readers:
+                s.close()
+            self._readers.clear()
+            self._writer.close()
+
+    # --- refreshing --------------------------------------------------------------------------
+    def refresh(self, *, force: bool = False) -> int:
+        """Apply what the server has that the read model lacks; returns how many changes."""
+        now = time.monotonic()
+        if not force and now - self._checked_at < self.min_interval_s:
+            return 0
+        with self._lock:
+            self._checked_at = time.monotonic()
+            latest = self.server.latest_seq()
+            epoch, after = sc.cursor(self._writer)
+            if epoch == self.server.epoch and after >= latest:
+                return 0
+            if epoch and epoch != self.server.epoch:
+                self._rebuild()
+                after = 0
+            applied = 0
+            while True:
+                page = self.server.changes_since(SCOPE_ALL, after, PAGE, True)
+                changes: list[dict[str, Any]] = [dict(c) for c in page.changes]
+                sc.pull_apply(self._writer, changes, epoch=page.epoch,
+                              next_after=page.next_after)
+                self._link_photos([c["data"].get("sha256", "") for c in page.changes
+                                   if c["entity"] == "photo" and not c["deleted"]])
+                applied += len(page.changes)
+                after = page.next_after
+                if not page.has_more:
+                    break
+            self._seq = after
+            return applied
+
+    def _rebuild(self) -> None:
+        """A new server epoch (restore): start the folder again from nothing."""
+        self._writer.close()
+        for s in self._readers:
+            s.close()
+        self._readers.clear()
+        self._local = threading.local()
+        for p in self.folder.iterdir():
+            if p.is_dir():
+                shutil.rmtree(p)
+            else:
+                p.unlink()
+        self._writer = Store.open(self.folder)
+
+    def _link_photos(self, shas: list[str]) -> None:
+        from pemdesk.photos.files import PhotoFiles
+
+        files = PhotoFiles(self.folder)
+        for sha in shas:
+            if len(sha) != 64:
+                continue
+            for variant, target in (("preview", files.preview_path(sha)),
+                                    ("thumb", files.thumb_path(sha))):
+                if target.exists():
+                    continue
+                info = self.server.blob_info(sha, variant)
+                if info is None:
+                    continue
+                source = self.server.blob_path(info["sha256"])
+                if not source.is_file():
+                    continue
+                target.parent.mkdir(parents=True, exist_ok=True)
+                try:
+                    os.link(source, target)
+                except OSError:
+                    shutil.copyfile(source, target)
+
+    def link_all_photos(self) -> None:
+        """Link every photo's derivatives (previews that arrived after their record)."""
+        rows = self.reader().conn.execute("SELECT DISTINCT sha256 FROM photo WHERE _deleted = 0")
+        with self._lock:
+            self._link_photos([r[0] for r in rows])
