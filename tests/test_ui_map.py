@@ -432,7 +432,7 @@ def test_main_window_map_tab_visit_editor_pick_and_import(
     # a language switch retranslates the map
     w.set_language("en")
     assert mw.act_draw.text() == "Draw plot"
-    assert mw.layer_list.item(1).text() == "Soum boundaries"
+    assert mw.layers.item("soums").text() == "Soum boundaries"
     w.set_language("mn")
     assert mw.act_draw.text() == "Талбай зурах"
     w.close()

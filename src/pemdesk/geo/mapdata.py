@@ -537,6 +537,19 @@ class MapModel:
         other.version = self.version + 1
         return other
 
+    def add_user_layer(self, key: str, title: str, geoms: Sequence[BaseGeometry],
+                       colour: str) -> ShapeLayer:
+        """A coordinator's own file (protected zones, licence areas from the cadastre) as a
+        layer of its own: geometries already in Mercator, one colour."""
+        layer = ShapeLayer(
+            key,
+            list(geoms),
+            [f"{key}#{i}" for i in range(len(geoms))],
+            [{"_title": title, "_colour": colour}] + [{} for _ in range(len(geoms) - 1)],
+        )
+        self.user_layers[key] = layer
+        return layer
+
     def bounds_of(self, layer: str, fid: str) -> tuple[float, float, float, float] | None:
         if layer in self.layers:
             lay = self.layers[layer]

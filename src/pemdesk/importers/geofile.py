@@ -16,6 +16,7 @@ EXTENSIONS = {
     ".zip": "shapefile",
     ".csv": "csv",
     ".txt": "csv",
+    ".gpkg": "geopackage",
 }
 
 
@@ -93,16 +94,20 @@ def read_geo(path: Path | str, crs: str | None = None) -> GeoFile:
         from pemdesk.importers.shapefile import read_shapefile
 
         return read_shapefile(path, crs=crs)
+    if kind == "geopackage":
+        from pemdesk.importers.geopackage import read_geopackage
+
+        return read_geopackage(path)
     if kind == "csv":
         from pemdesk.importers.csvpoints import read_csv
 
         return read_csv(path)
     raise refuse(
         path,
-        "энэ төрлийн файлыг уншиж чадахгүй. GPX, KML, KMZ, GeoJSON, Shapefile (.shp/.zip) "
-        "эсвэл CSV файл өгнө үү.",
+        "энэ төрлийн файлыг уншиж чадахгүй. GPX, KML, KMZ, GeoJSON, Shapefile (.shp/.zip), "
+        "GeoPackage (.gpkg) эсвэл CSV файл өгнө үү.",
         "this kind of file is not supported. Give a GPX, KML, KMZ, GeoJSON, Shapefile "
-        "(.shp/.zip) or CSV file.",
+        "(.shp/.zip), GeoPackage (.gpkg) or CSV file.",
     )
 
 

@@ -161,7 +161,7 @@ class MapCanvas(QWidget):
             self.update()
             return
         self.layer_painter.visible[name] = visible
-        self.invalidate()
+        self.invalidate(clear_paths=False)
 
     # --- view -------------------------------------------------------------------------------
     def resizeEvent(self, event: Any) -> None:  # noqa: N802
@@ -585,8 +585,13 @@ class MapCanvas(QWidget):
             for p in pts:
                 painter.drawEllipse(p, 4, 4)
 
-    def set_gps(self, lon: float | None, lat: float | None, accuracy_m: float | None = None,
-                follow: bool = False) -> None:
+    def set_gps(
+        self,
+        lon: float | None,
+        lat: float | None,
+        accuracy_m: float | None = None,
+        follow: bool = False,
+    ) -> None:
         """Show (or, with None, hide) the live position; ``follow`` keeps it in view."""
         if lon is None or lat is None:
             self.gps = None

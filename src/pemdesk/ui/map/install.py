@@ -28,13 +28,64 @@ def install(window: Any) -> MapWidget:
     widget = MapWidget(window.ops, window, model=boundaries_model())
     window.add_tab(widget, N_("Map"))
     window.map_widget = widget
-    window.site_selected.connect(widget.zoom_to_site)
     widget.visit_open_requested.connect(window.open_visit)
     widget.site_selected.connect(window.select_site)
     widget.photo_open_requested.connect(lambda photo_id: open_photo(window, photo_id))
     window.language_changed.connect(widget.retranslate)
     widget.canvas.zoom_to_country()
+    follow_the_user(window, widget)
     return widget
+
+
+def follow_the_user(window: Any, widget: MapWidget) -> None:
+    """The map follows the rest of the program: a site, plot or visit selected anywhere is
+    selected and shown on the map; the site tree's filters (search, plot stage) apply to it."""
+    from pemdesk.ui.main_window import KIND_ROLE, SITE_ID_ROLE
+
+    def on_tree(current: Any, _previous: Any) -> None:
+        if not current.isValid():
+            return
+        kind = current.data(KIND_ROLE)
+        if kind == "plot":
+            widget.focus("plots", current.data(Qt.ItemDataRole.UserRole + 3))
+        elif kind == "site":
+            widget.focus("sites", current.data(SITE_ID_ROLE))
+
+    def on_site(site_id: str) -> None:
+        current = window.tree.currentIndex()
+        if current.isValid() and current.data(KIND_ROLE) == "plot":
+            return  # the plot itself is shown (one jump, so "Back" returns to where one was)
+        sel = widget.canvas.selection
+        if (
+            sel is None
+            or sel != ("sites", site_id)
+            and not (
+                sel[0] == "plots" and widget._plot_info.get(sel[1], {}).get("site_id") == site_id
+            )
+        ):
+            widget.focus("sites", site_id)
+
+    def on_visit(*_args: Any) -> None:
+        visit_id = window.current_visit_id()
+        if visit_id:
+            widget.focus("visits", visit_id)
+
+    def on_filter(*_args: Any) -> None:
+        from shiboken6 import isValid
+
+        if not isValid(widget):
+            return
+        rows = window._matching_rows()
+        everything = len(rows) == len(window._site_rows)
+        stage = window.stage_filter.currentData()
+        widget.set_filter(None if everything else {r.site.id for r in rows}, stage)
+
+    window.tree.selectionModel().currentChanged.connect(on_tree)
+    window.site_selected.connect(on_site)
+    window.visits.selectionModel().selectionChanged.connect(on_visit)
+    window.stage_filter.currentIndexChanged.connect(on_filter)
+    window.search.textChanged.connect(on_filter)
+    widget._refresh_filter = on_filter  # type: ignore[attr-defined]
 
 
 def open_photo(window: Any, photo_id: str) -> None:
@@ -62,10 +113,14 @@ class VisitMapTab(QWidget):
         self.map = MapWidget(editor.ops, self, compact=True, model=boundaries_model())
         self.pick = QPushButton(_("Pick the position on the map"), self)
         self.pick.clicked.connect(self.map.pick_position)
+        self.use_gps = QPushButton(_("Use my GPS position"), self)
+        self.use_gps.clicked.connect(self.map.use_my_position)
         self.hint = QLabel(self)
         self.map.position_picked.connect(self._picked)
+        self.map.gps_position_used.connect(self._from_gps)
         row = QHBoxLayout()
         row.addWidget(self.pick)
+        row.addWidget(self.use_gps)
         row.addWidget(self.hint, 1)
         layout = QVBoxLayout(self)
         layout.addLayout(row)
@@ -86,10 +141,20 @@ class VisitMapTab(QWidget):
 
     def retranslate(self) -> None:
         self.pick.setText(_("Pick the position on the map"))
+        self.use_gps.setText(_("Use my GPS position"))
         self.map.retranslate()
 
     def set_read_only(self, read_only: bool) -> None:
         self.pick.setEnabled(not read_only)
+        self.use_gps.setEnabled(not read_only)
+
+    def _from_gps(self, lon: float, lat: float) -> None:
+        from pemdesk.geo.coords import describe
+
+        if not self.use_gps.isEnabled():
+            return
+        self.editor.set_position(round(lon, 7), round(lat, 7), model.PositionSource.GPS)
+        self.hint.setText(describe(lon, lat).dms + " (GPS)")
 
     def _picked(self, lon: float, lat: float) -> None:
         from pemdesk.geo.coords import describe

@@ -23,11 +23,12 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QLabel,
-    QListWidget,
-    QListWidgetItem,
+    QMenu,
     QMessageBox,
+    QSizePolicy,
     QSplitter,
     QToolBar,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -39,20 +40,10 @@ from pemdesk.geo.plotedit import EditGeometry
 from pemdesk.i18n import _, format_datetime, format_number
 from pemdesk.labels import N_, label
 from pemdesk.ui.map.canvas import MapCanvas
+from pemdesk.ui.map.icons import icon
+from pemdesk.ui.map.layers import LayerPanel
 
-LAYERS = [
-    ("basemap", N_("Basemap (MBTiles)")),
-    ("soums", N_("Soum boundaries")),
-    ("aimags", N_("Aimag boundaries")),
-    ("site_boundaries", N_("Licence areas")),
-    ("plots", N_("Rehabilitation plots")),
-    ("tracks", N_("GPS tracks")),
-    ("visits", N_("Visits")),
-    ("photo_points", N_("Photo points")),
-    ("photos", N_("Photos")),
-    ("sites", N_("Sites")),
-    ("labels", N_("Labels")),
-]
+VIEW_HISTORY = 30  # views "Back" can return to
 
 
 class GeometryCommand(QUndoCommand):
@@ -89,6 +80,8 @@ class MapWidget(QWidget):
     site_selected = Signal(str)
     plot_saved = Signal(str)
     position_picked = Signal(float, float)
+    track_saved = Signal(str)
+    gps_position_used = Signal(float, float)  # "Use my position": the GPS fix, lon and lat
 
     def __init__(
         self,
@@ -124,17 +117,12 @@ class MapWidget(QWidget):
         self.info.setAlignment(Qt.AlignmentFlag.AlignTop)
         self.info.setTextFormat(Qt.TextFormat.RichText)
         self.info.linkActivated.connect(self._on_link)
-        self.layer_list = QListWidget(self)
-        for name, title in LAYERS:
-            item = QListWidgetItem(_(title))
-            item.setData(Qt.ItemDataRole.UserRole, name)
-            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-            on = name != "basemap" or self.canvas.layer_painter.basemap is not None
-            item.setCheckState(Qt.CheckState.Checked if on else Qt.CheckState.Unchecked)
-            self.layer_list.addItem(item)
-        self.layer_list.itemChanged.connect(self._on_layer_toggled)
+        self.layers = LayerPanel(self.canvas, self)
+        self.layer_list = self.layers.list
         self.legend = QLabel(self)
         self.legend.setTextFormat(Qt.TextFormat.RichText)
+        self.legend.setWordWrap(True)  # never cut: long stage names wrap
+        self.legend.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
         self._fill_legend()
 
         side = QWidget(self)
@@ -144,7 +132,7 @@ class MapWidget(QWidget):
         for text in (N_("Layers"), N_("Plot stages"), N_("Selected")):
             self._headings.append((QLabel(self), text))
         side_layout.addWidget(self._headings[0][0])
-        side_layout.addWidget(self.layer_list, 2)
+        side_layout.addWidget(self.layers, 2)
         side_layout.addWidget(self._headings[1][0])
         side_layout.addWidget(self.legend)
         side_layout.addWidget(self._headings[2][0])
@@ -172,6 +160,13 @@ class MapWidget(QWidget):
         self.canvas.sketch_changed.connect(self._update_edit_status)
         self.canvas.measure_changed.connect(self._update_measure_status)
         self.canvas.sketch_finished.connect(lambda: self._set_tool("edit"))
+        self._history: list[tuple[float, float, float]] = []
+        self._pending_focus: tuple[str, str] | None = None
+        from pemdesk.ui.map.gps import shared_gps
+
+        self.gps = shared_gps()
+        self.gps.fix_received.connect(self._on_gps_fix)
+        self.gps.status_changed.connect(self._on_gps_status)
         if ops is not None:
             # every write announces a change (visit autosave too): reload a moment later, only
             # when shown, and keep the map as it is when its rows did not change
@@ -201,14 +196,49 @@ class MapWidget(QWidget):
         self.addAction(action)
         return action
 
+    def _menu_button(self, text: str, icon_name: str, actions: list[QAction]) -> QToolButton:
+        """A tool bar button that opens a menu of related tools (fits a 1366-px screen)."""
+        button = QToolButton(self)
+        button.setIcon(icon(icon_name))
+        button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QMenu(button)
+        for a in actions:
+            if a is None:
+                menu.addSeparator()
+            else:
+                menu.addAction(a)
+        button.setMenu(menu)
+        button.setProperty("menu_title", text)
+        self._menu_buttons.append((button, text))
+        return button
+
     def _build_actions(self) -> None:
         tb = self.toolbar
-        tb.addAction(self._action(N_("Zoom in"), lambda: self.canvas.zoom_by(1)))
-        tb.addAction(self._action(N_("Zoom out"), lambda: self.canvas.zoom_by(-1)))
-        tb.addAction(self._action(N_("Whole country"), self.canvas.zoom_to_country))
-        tb.addAction(self._action(N_("Zoom to selection"), self.zoom_to_selection))
-        tb.addAction(self._action(N_("Soum"), lambda: self.zoom_to_admin("soum")))
-        tb.addAction(self._action(N_("Aimag"), lambda: self.zoom_to_admin("aimag")))
+        tb.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
+        self._menu_buttons: list[tuple[QToolButton, str]] = []
+
+        def on_bar(action: QAction, icon_name: str) -> QAction:
+            action.setIcon(icon(icon_name))
+            tb.addAction(action)
+            return action
+
+        on_bar(self._action(N_("Zoom in"), lambda: self.canvas.zoom_by(1)), "zoom_in")
+        on_bar(self._action(N_("Zoom out"), lambda: self.canvas.zoom_by(-1)), "zoom_out")
+        on_bar(self._action(N_("Whole country"), self.zoom_to_country), "country")
+        on_bar(self._action(N_("Zoom to selection"), self.zoom_to_selection), "selection")
+        self.act_back = on_bar(
+            self._action(N_("Back to the previous view"), self.go_back, "Alt+Left"), "back"
+        )
+        tb.addWidget(
+            self._menu_button(
+                N_("Zoom to the soum or aimag"),
+                "admin",
+                [
+                    self._action(N_("Soum"), lambda: self.zoom_to_admin("soum")),
+                    self._action(N_("Aimag"), lambda: self.zoom_to_admin("aimag")),
+                ],
+            )
+        )
         tb.addSeparator()
         self.tools = QActionGroup(self)
         self.act_select = self._action(N_("Select"), lambda: self._set_tool("pan"), checkable=True)
@@ -224,32 +254,76 @@ class MapWidget(QWidget):
         )
         for a in (self.act_select, self.act_draw, self.act_hole, self.act_edit, self.act_measure):
             self.tools.addAction(a)
-            tb.addAction(a)
+        on_bar(self.act_select, "select")
+        on_bar(self.act_measure, "measure")
+        tb.addWidget(
+            self._menu_button(
+                N_("Draw and edit plots"),
+                "plot",
+                [
+                    self.act_draw,
+                    self.act_hole,
+                    self.act_edit,
+                    self._action(N_("Delete vertex"), self.canvas.delete_selected_vertex),
+                    self._action(N_("From track"), self.plot_from_selected_track),
+                ],
+            )
+        )
         self.act_select.setChecked(True)
-        tb.addAction(self._action(N_("Delete vertex"), self.canvas.delete_selected_vertex))
         self.act_undo = self._action(N_("Undo"), self.undo_edit, QKeySequence.StandardKey.Undo)
         self.act_redo = self._action(N_("Redo"), self.undo.redo, QKeySequence.StandardKey.Redo)
-        tb.addAction(self.act_undo)
-        tb.addAction(self.act_redo)
-        tb.addAction(self._action(N_("From track"), self.plot_from_selected_track))
-        tb.addAction(self._action(N_("Save plot"), self.save_plot))
-        tb.addAction(self._action(N_("Cancel"), self.cancel_edit))
+        on_bar(self.act_undo, "undo")
+        on_bar(self.act_redo, "redo")
+        on_bar(self._action(N_("Save plot"), self.save_plot), "save")
+        on_bar(self._action(N_("Cancel"), self.cancel_edit), "cancel")
         tb.addSeparator()
-        tb.addAction(self._action(N_("Licence corners…"), self.open_corners))
-        tb.addAction(self._action(N_("Import file…"), self.open_import))
-        tb.addAction(self._action(N_("Add basemap…"), self.choose_basemap))
+        self.act_follow = self._action(N_("Follow me"), self._on_follow, checkable=True)
+        self.act_record = self._action(N_("Record a track"), self.toggle_recording, checkable=True)
+        self.act_use_position = self._action(N_("Use my position"), self.use_my_position)
+        self.gps_button = self._menu_button(
+            N_("GPS"),
+            "gps",
+            [
+                self._action(N_("Connect a GPS…"), self.connect_gps),
+                self._action(N_("Disconnect the GPS"), self.gps_disconnect),
+                None,  # type: ignore[list-item]
+                self.act_follow,
+                self.act_use_position,
+                self._action(N_("Mark a waypoint here"), self.mark_waypoint),
+                self._action(N_("Add a photo point here"), self.add_photo_point_here),
+                self.act_record,
+            ],
+        )
+        tb.addWidget(self.gps_button)
+        tb.addWidget(
+            self._menu_button(
+                N_("Add data"),
+                "add",
+                [
+                    self._action(N_("Import file…"), self.open_import),
+                    self._action(N_("Licence corners…"), self.open_corners),
+                    self._action(
+                        N_("Add a layer (GeoPackage, Shapefile, GeoJSON)…"), self.add_layer
+                    ),
+                    self._action(N_("Add basemap…"), self.choose_basemap),
+                ],
+            )
+        )
 
     def retranslate(self, *_args: Any) -> None:
         """Texts in the current language (after a language switch), labels on the map too."""
         for action in self.actions():
             if action.data():
                 action.setText(_(action.data()))
+                tip = _(action.data())
+                if not action.shortcut().isEmpty():
+                    tip += f" ({action.shortcut().toString()})"
+                action.setToolTip(tip)
+        for button, text in self._menu_buttons:
+            button.setToolTip(_(text))
         for label_widget, text in self._headings:
             label_widget.setText("<b>" + html.escape(_(text)) + "</b>")
-        titles = dict(LAYERS)
-        for i in range(self.layer_list.count()):
-            item = self.layer_list.item(i)
-            item.setText(_(titles[item.data(Qt.ItemDataRole.UserRole)]))
+        self.layers.retranslate()
         self._fill_legend()
         self.canvas._labels = None
         self.canvas.update()
@@ -346,7 +420,11 @@ class MapWidget(QWidget):
         if data is not None:
             self._sites = {s["id"]: s for s in data.sites}
             self._plot_info = {p["id"]: p for p in data.plots}
+        self.layers.rebuild()
+        self._apply_filter()
         self.canvas.invalidate()
+        if self._pending_focus is not None:
+            self.focus(*self._pending_focus)
 
     def _fill_legend(self) -> None:
         rows = []
@@ -357,28 +435,58 @@ class MapWidget(QWidget):
             )
         self.legend.setText("<br>".join(rows))
 
-    def _on_layer_toggled(self, item: QListWidgetItem) -> None:
-        self.canvas.set_layer_visible(
-            item.data(Qt.ItemDataRole.UserRole), item.checkState() == Qt.CheckState.Checked
-        )
-
     # --- navigation ---------------------------------------------------------------------------
+    def _remember_view(self) -> None:
+        v = self.canvas.view
+        here = (v.cx, v.cy, v.zoom)
+        if not self._history or self._history[-1] != here:
+            self._history.append(here)
+            del self._history[:-VIEW_HISTORY]
+
+    def _fit(self, box: tuple[float, float, float, float] | None, max_zoom: float = 17.0) -> None:
+        if box is None:
+            return
+        self._remember_view()
+        self.canvas.fit(box, max_zoom)
+
+    def go_back(self) -> None:
+        """The view before the last jump (zoom to a site, a plot, the country…)."""
+        if not self._history:
+            return
+        cx, cy, zoom = self._history.pop()
+        self.canvas.view.cx, self.canvas.view.cy = cx, cy
+        self.canvas.set_zoom(zoom)
+
+    def zoom_to_country(self) -> None:
+        if "country" in self.canvas.model.layers:
+            self._fit(self.canvas.model.country_extent(), 12)
+
     def zoom_to_site(self, site_id: str) -> None:
-        box = self.canvas.model.site_extent(site_id)
-        if box is not None:
-            x0, y0, x1, y1 = box
-            pad = 400.0  # metres, so a site given as a point still shows its surroundings
-            self.canvas.fit((x0 - pad, y0 - pad, x1 + pad, y1 + pad))
+        self.focus("sites", site_id)
+
+    def focus(self, layer: str, fid: str) -> bool:
+        """Select a site, plot, visit, photo point or waypoint and bring it into view (from the
+        tree, the visits list or any other part of the program). Before the map's records are
+        loaded the request waits for them."""
+        model = self.canvas.model
+        box = model.site_extent(fid) if layer == "sites" else model.bounds_of(layer, fid)
+        if box is None:
+            self._pending_focus = (layer, fid)
+            return False
+        self._pending_focus = None
+        x0, y0, x1, y1 = box
+        # a site given as a point still shows its surroundings; a point shows its neighbourhood
+        pad = 400.0 if layer == "sites" else max(150.0, (x1 - x0) * 0.25, (y1 - y0) * 0.25)
+        self._fit((x0 - pad, y0 - pad, x1 + pad, y1 + pad))
+        self.canvas.selection = (layer, fid)
+        self.canvas.update()
+        return True
 
     def zoom_to_selection(self) -> None:
         sel = self.canvas.selection
         if sel is None:
             return
-        box = self.canvas.model.bounds_of(*sel)
-        if box is not None:
-            x0, y0, x1, y1 = box
-            pad = max(200.0, (x1 - x0) * 0.2)
-            self.canvas.fit((x0 - pad, y0 - pad, x1 + pad, y1 + pad))
+        self.focus(*sel)
 
     def zoom_to_admin(self, kind: str) -> None:
         """The soum or aimag under the selection, else under the map's centre."""
@@ -388,6 +496,8 @@ class MapWidget(QWidget):
         sel = self.canvas.selection
         if sel is not None:
             box = self.canvas.model.bounds_of(*sel)
+            if box is None and sel[0] == "sites":
+                box = self.canvas.model.site_extent(sel[1])
             if box is not None:
                 from pemdesk.geo.mapdata import lonlat_point
 
@@ -397,7 +507,53 @@ class MapWidget(QWidget):
         if soum is None:
             return
         code = soum.code if kind == "soum" else soum.aimag_code
-        self.canvas.fit(self.canvas.model.bounds_of(kind, code))
+        self._fit(self.canvas.model.bounds_of(kind, code))
+
+    # --- the tree's filters --------------------------------------------------------------
+    def set_filter(self, site_ids: set[str] | None, stage: str | None = None) -> None:
+        """Show only these sites (None: all) and their records; with ``stage`` only plots of
+        that stage. The same filters as the site tree, kept across reloads."""
+        self._filter = (site_ids, stage)
+        self._apply_filter()
+
+    def _apply_filter(self) -> None:
+        from pemdesk.model import PlotStage
+
+        site_ids, stage = getattr(self, "_filter", (None, None))
+        lp = self.canvas.layer_painter
+        lp.filters.clear()
+        model = self.canvas.model
+        if site_ids is not None or stage is not None:
+            stage_index = list(PlotStage).index(PlotStage(stage)) if stage else None
+            plots = model.layers.get("plots")
+            if plots is not None:
+                lp.filters["plots"] = {
+                    fid
+                    for fid, a in zip(plots.ids, plots.attrs, strict=True)
+                    if (site_ids is None or a["site_id"] in site_ids)
+                    and (
+                        stage_index is None or lp.stage_override.get(fid, a["stage"]) == stage_index
+                    )
+                }
+            if site_ids is not None:
+                lp.filters["sites"] = set(site_ids)
+                lp.filters["site_boundaries"] = set(site_ids)
+                for name in ("visits", "photo_points", "waypoints"):
+                    pts = model.points.get(name)
+                    if pts is not None and pts.attrs:
+                        lp.filters[name] = {
+                            fid
+                            for fid, a in zip(pts.ids, pts.attrs, strict=True)
+                            if a.get("site_id") in site_ids
+                        }
+                tracks = model.layers.get("tracks")
+                if tracks is not None:
+                    lp.filters["tracks"] = {
+                        fid
+                        for fid, a in zip(tracks.ids, tracks.attrs, strict=True)
+                        if a.get("site_id") in site_ids
+                    }
+        self.canvas.invalidate(clear_paths=False)
 
     # --- coordinates and selection ----------------------------------------------------------
     def _on_cursor(self, lon: float, lat: float) -> None:
@@ -688,6 +844,175 @@ class MapWidget(QWidget):
     def set_marker(self, lon: float, lat: float) -> None:
         self.canvas.center_on(lon, lat)
 
+    # --- live GPS ---------------------------------------------------------------------------
+    def connect_gps(self) -> None:
+        """Choose the receiver's serial port (USB or Bluetooth) and its speed."""
+        from PySide6.QtWidgets import QInputDialog
+
+        from pemdesk.gps.source import BAUD_RATES, list_ports
+
+        ports = [
+            f"{p.device} — {p.description}" if p.description else p.device for p in list_ports()
+        ]
+        port, ok = QInputDialog.getItem(
+            self, _("Connect a GPS…"), _("Serial port of the GPS receiver"), ports or [""], 0, True
+        )
+        if not ok or not port.strip():
+            return
+        baud, ok = QInputDialog.getItem(
+            self, _("Connect a GPS…"), _("Speed (baud)"), [str(b) for b in BAUD_RATES], 1, False
+        )
+        if not ok:
+            return
+        self.connect_gps_port(port.split(" — ")[0].strip(), int(baud))
+
+    def connect_gps_port(self, port: str, baudrate: int = 9600) -> bool:
+        from pemdesk.errors import PemdeskError
+
+        try:
+            self.gps.connect_port(port, baudrate)
+        except PemdeskError as exc:
+            self._show_error(exc)
+            return False
+        return True
+
+    def gps_disconnect(self) -> None:
+        self.gps.disconnect_port()
+        self.canvas.set_gps(None, None)
+
+    def _on_gps_fix(self, fix: Any) -> None:
+        from shiboken6 import isValid
+
+        if not isValid(self) or not isValid(self.canvas):
+            return
+        self.canvas.set_gps(fix.lon, fix.lat, fix.accuracy_m, follow=self.act_follow.isChecked())
+        if self.gps.recorder is not None:
+            self.canvas.gps_trail = [(p.lon, p.lat) for p in self.gps.recorder.points]
+        acc = f" ±{format_number(fix.accuracy_m, 0)} {_('m')}" if fix.accuracy_m else ""
+        self.edit_label.setText(
+            _("GPS: {where}").format(where=coords.describe(fix.lon, fix.lat).dms) + acc
+        )
+
+    def _on_gps_status(self, status: str) -> None:
+        from shiboken6 import isValid
+
+        if not isValid(self):
+            return
+        text = {
+            "connected": _("GPS connected; waiting for a position…"),
+            "disconnected": _("The GPS was disconnected."),
+            "stopped": _("GPS off."),
+        }.get(status, status)
+        self.edit_label.setText(text)
+
+    def _on_follow(self, on: bool) -> None:
+        fix = self.gps.position()
+        if on and fix is not None:
+            self.canvas.center_on(fix.lon, fix.lat)
+
+    def _my_position(self, title: str) -> Any:
+        fix = self.gps.position()
+        if fix is None:
+            QMessageBox.information(
+                self, _(title), _("No position from the GPS yet. Connect a GPS and wait for a fix.")
+            )
+        return fix
+
+    def use_my_position(self) -> None:
+        """The GPS position for whatever waits for a position (a visit's position in the visit
+        editor's map), as if it had been clicked."""
+        fix = self._my_position(N_("Use my position"))
+        if fix is None:
+            return
+        if self.canvas.tool == "pick":
+            self._set_tool("pan")
+        self.canvas.center_on(fix.lon, fix.lat)
+        self.gps_position_used.emit(fix.lon, fix.lat)
+
+    def mark_waypoint(self) -> None:
+        """A waypoint at the GPS position (attached to the selected site, if any)."""
+        from PySide6.QtWidgets import QInputDialog
+
+        from pemdesk.ids import to_iso
+
+        fix = self._my_position(N_("Mark a waypoint here"))
+        if fix is None or self.ops is None:
+            return
+        name, ok = QInputDialog.getText(self, _("Mark a waypoint here"), _("Name of the waypoint"))
+        if not ok:
+            return
+        wp = m.Waypoint(
+            name=name.strip() or _("Waypoint"),
+            lon=round(fix.lon, 7),
+            lat=round(fix.lat, 7),
+            ele=fix.ele,
+            recorded_at=to_iso(fix.time) if fix.time else None,
+            source_file="live GPS",
+            site_id=self._guess_site(),
+        )
+        self.ops.write(lambda store: store.save(wp), None, self._show_error)
+
+    def add_photo_point_here(self) -> None:
+        """A photo point of the selected site at the GPS position."""
+        from PySide6.QtWidgets import QInputDialog
+
+        fix = self._my_position(N_("Add a photo point here"))
+        if fix is None or self.ops is None:
+            return
+        site_id = self._guess_site()
+        if site_id is None:
+            QMessageBox.information(
+                self,
+                _("Add a photo point here"),
+                _("Select a site on the map (or in the list) first."),
+            )
+            return
+        name, ok = QInputDialog.getText(
+            self, _("Add a photo point here"), _("Name of the photo point")
+        )
+        if not ok or not name.strip():
+            return
+        pp = m.PhotoPoint(
+            site_id=site_id, name=name.strip(), lon=round(fix.lon, 7), lat=round(fix.lat, 7)
+        )
+        self.ops.write(lambda store: store.save(pp), None, self._show_error)
+
+    def toggle_recording(self, on: bool) -> None:
+        if on:
+            self.gps.start_recording()
+            self.canvas.gps_trail = []
+            if not self.gps.connected:
+                self.edit_label.setText(_("Recording starts with the first GPS position."))
+            return
+        recorder = self.gps.stop_recording()
+        self.canvas.gps_trail = []
+        self.canvas.update()
+        if recorder is None:
+            return
+        self.save_recorded_track(recorder)
+
+    def save_recorded_track(self, recorder: Any) -> None:
+        """Save a recorded track to the open visit (else the selected site)."""
+        if len(recorder) < 2:
+            QMessageBox.information(
+                self, _("Record a track"), _("The track has fewer than two points; nothing saved.")
+            )
+            return
+        window = self.window()
+        current = getattr(window, "current_visit_id", None)
+        visit_id = current() if callable(current) else None
+        site_id = None if visit_id else self._guess_site()
+        if self.ops is None:
+            return
+
+        def write(store: Any) -> Any:
+            return recorder.save(store, visit_id=visit_id, site_id=site_id)
+
+        def done(track: Any) -> None:
+            self.track_saved.emit(track.id if track is not None else "")
+
+        self.ops.write(write, done, self._show_error)
+
     # --- dialogs ------------------------------------------------------------------------------
     def choose_basemap(self) -> None:
         path, _filter = QFileDialog.getOpenFileName(
@@ -707,11 +1032,53 @@ class MapWidget(QWidget):
             except Exception as exc:  # noqa: BLE001 - shown to the user
                 self._show_error(exc)
                 return
-            for i in range(self.layer_list.count()):
-                item = self.layer_list.item(i)
-                if item.data(Qt.ItemDataRole.UserRole) == "basemap":
-                    item.setCheckState(Qt.CheckState.Checked)
+            self.canvas.layer_painter.visible["basemap"] = True
+        self.layers.rebuild()
         self.canvas.invalidate()
+
+    def add_layer(self) -> None:
+        path, _filter = QFileDialog.getOpenFileName(
+            self,
+            _("Add a layer (GeoPackage, Shapefile, GeoJSON)…"),
+            "",
+            "GeoPackage, Shapefile, GeoJSON, KML (*.gpkg *.shp *.zip *.geojson *.json *.kml *.kmz)",
+        )
+        if path:
+            self.add_layer_file(path)
+
+    def add_layer_file(self, path: str, done: Any = None) -> None:
+        """Read a file off the GUI thread and show it as a layer of its own (not imported as
+        records: a coordinator's reference layer, e.g. protected zones)."""
+        from pathlib import Path
+
+        from pemdesk.geo.symbology import USER_LAYER_COLOURS
+
+        model = self.canvas.model
+        colour = USER_LAYER_COLOURS[len(model.user_layers) % len(USER_LAYER_COLOURS)]
+        key = f"user:{Path(path).name}"
+
+        def read(_store: Any) -> Any:
+            from pemdesk.geo.mapdata import project_geometry
+            from pemdesk.importers.geofile import read_geo
+
+            geofile = read_geo(path)
+            return [project_geometry(f.geometry) for f in geofile.features]
+
+        def show(geoms: Any) -> None:
+            from shiboken6 import isValid
+
+            if not isValid(self):
+                return
+            self.canvas.model.add_user_layer(key, Path(path).name, geoms, colour)
+            self.layers.rebuild()
+            self.canvas.invalidate(clear_paths=False)
+            if done is not None:
+                done(key)
+
+        if self.ops is None:
+            show(read(None))
+        else:
+            self.ops.run(read, show, self._show_error)
 
     def open_import(self) -> None:
         from pemdesk.ui.map.dialogs import ImportDialog
