@@ -81,7 +81,7 @@ def create_site(qtbot, w) -> str:
 
 def test_record_finish_reopen_amend_a_visit(qtbot, window, tmp_path) -> None:
     from pemdesk.ui.people import PersonDialog
-    from pemdesk.ui.visit_editor import VisitEditor
+    from pemdesk.ui.visit import VisitEditor
 
     w = window
     data_dir = tmp_path / "data"
@@ -114,11 +114,11 @@ def test_record_finish_reopen_amend_a_visit(qtbot, window, tmp_path) -> None:
     assert editor.purpose.text() == "Тоосны хяналт"
     editor.weather.setText("нартай, салхи 5 м/с")
     editor.position.setText("43°12'00\"N 107°12'36\"E")
-    editor._position_edited(editor.position.text())
-    assert editor._position[:2] == pytest.approx((107.21, 43.2))
+    editor.general_page.position_edited(editor.position.text())
+    assert editor.general_page.position_value[:2] == pytest.approx((107.21, 43.2))
 
     # --- participants: a new person made on the spot, and one from the list
-    editor._new_person()
+    editor.participants_page.new_person()
     person_dialog = editor.findChild(PersonDialog)
     person_dialog.name.setText("Л. Төмөрбаатар")
     person_dialog.role.setCurrentIndex(person_dialog.role.findData("herder"))
@@ -167,7 +167,7 @@ def test_record_finish_reopen_amend_a_visit(qtbot, window, tmp_path) -> None:
     assert editor.notes.toPlainText() == "Малчид гомдол гаргасан"
     assert editor.findings.item(r, 0).text() == "тоос"
     assert editor.observations.item(0, 1).text() == "180"
-    assert "Over the limit" in editor.observations.item(0, 5).text()
+    assert "above the 24-h limit value of MNS 4585:2016" in editor.observations.item(0, 5).text()
     w.set_language("mn")
     assert editor.tabs.tabText(0) != "General"
     assert editor.notes.toPlainText() == "Малчид гомдол гаргасан"
@@ -194,12 +194,22 @@ def test_record_finish_reopen_amend_a_visit(qtbot, window, tmp_path) -> None:
     assert editor.observations.rowCount() == 6
     editor.undo()
 
-    # --- finishing refuses while a value is invalid, with a message
+    # --- finishing opens the review; it refuses to seal while a value is invalid
+    editor.review_page.confirm = lambda: True
     editor.finish()
-    assert editor.notice.isVisible() and not editor.read_only
+    assert editor.tabs.currentWidget() is editor.review_page
+    qtbot.waitUntil(lambda: editor.review_page.review is not None, timeout=TIMEOUT)
+    assert not editor.review_page.can_seal and not editor.review_page.seal_button.isEnabled()
+    editor.review_page.seal()
+    assert not editor.read_only
+    exceed = editor.review_page.review.section("exceedances").items
+    assert exceed and "MNS 4585:2016" in exceed[0].en
     editor.set_observation(1, value="7.1")
     assert editor.observation_check(1)[0] == "ok"
-    editor.finish()
+    editor.review_page.review = None
+    editor.review_page.refresh()
+    qtbot.waitUntil(lambda: editor.review_page.can_seal, timeout=TIMEOUT)
+    editor.review_page.seal_button.click()
     qtbot.waitUntil(lambda: editor.read_only, timeout=TIMEOUT)
     detail = saved_state()
     assert detail.visit.status == model.VisitStatus.FINISHED
@@ -273,7 +283,8 @@ def test_main_window_filters_and_search(qtbot, demo_dir) -> None:
 def test_plugins_and_tabs_extension_points(qtbot, demo_dir, monkeypatch) -> None:
     from PySide6.QtWidgets import QLabel
 
-    from pemdesk.ui import main_window, visit_editor
+    from pemdesk.ui import main_window
+    from pemdesk.ui.visit import editor as visit_editor
 
     installed = []
 
@@ -298,9 +309,10 @@ def test_plugins_and_tabs_extension_points(qtbot, demo_dir, monkeypatch) -> None
     w.select_site(w._site_rows[0].site.id)
     qtbot.waitUntil(lambda: w.visits_model.rowCount() > 0, timeout=TIMEOUT)
     editor = w.open_visit(w.visits_model.visit(0).id)
-    assert editor.tabs.count() == 6
+    assert editor.tabs.count() == 7  # five pages, the plug-in's, the review last
     w.set_language("en")
     assert w.tabs.tabText(1) == "Map" and editor.tabs.tabText(5) == "Photos"
+    assert editor.tabs.tabText(6) == "Review and seal"
     editor.close()
     w.close()
 

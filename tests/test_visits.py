@@ -104,15 +104,24 @@ def test_finish_locks_the_visit_and_runs_hooks(store, site, me, monkeypatch) -> 
         store.save(model.Observation(visit_id=v.id, indicator="water.ph", value_num=7.0))
 
 
-def test_finish_with_the_real_seal_when_present(store, site, me) -> None:
+def test_finish_always_seals(store, site, me) -> None:
     v = _complete(store, site, me)
     done = visits.finish_visit(store, v.id)
     assert done.status == model.VisitStatus.FINISHED
-    try:
-        import pemdesk.seal  # noqa: F401
-    except ImportError:
-        pytest.skip("sealing is not part of this checkout yet")
-    assert done.seal_digest
+    assert done.seal_digest and done.seal_signature
+
+
+def test_a_broken_seal_module_stops_finishing_instead_of_skipping_the_seal(
+    store, site, me, monkeypatch
+) -> None:
+    """Item 12: a visit was finished without a seal when pemdesk.seal failed to import."""
+    import sys
+
+    v = _complete(store, site, me)
+    monkeypatch.setitem(sys.modules, "pemdesk.seal", None)  # import fails
+    with pytest.raises(ImportError):
+        visits.finish_visit(store, v.id)
+    assert store.get(model.Visit, v.id).status == model.VisitStatus.DRAFT
 
 
 def test_amend_makes_a_new_revision_and_keeps_the_old(store, site, me) -> None:

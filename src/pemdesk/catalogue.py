@@ -36,6 +36,8 @@ _AVERAGING_LABELS: dict[str, tuple[str, str]] = {
     "day": ("өдөр", "day"),
     "night": ("шөнө", "night"),
 }
+_PERIOD_MN = {"24h": "24 цагийн ", "annual": "жилийн ", "day": "өдрийн ", "night": "шөнийн "}
+_PERIOD_EN = {"24h": "24-h ", "annual": "annual ", "day": "daytime ", "night": "night-time "}
 # Words people type for yes/no, in both languages; matched case-insensitively.
 _TRUE_WORDS = frozenset({"1", "true", "yes", "y", "тийм", "т", "байгаа", "байна"})
 _FALSE_WORDS = frozenset({"0", "false", "no", "n", "үгүй", "ү", "байхгүй", "алга"})
@@ -163,6 +165,27 @@ class Indicator:
             parts.append(mn if lang == "mn" else en)
         parts.append(limit.source)
         return f"{sign} {format_number(limit.value)}{unit} ({', '.join(parts)})"
+
+    def exceedance_text(self, limit: Limit, lang: str = "mn", *, single: bool = True) -> str:
+        """Honest wording: which limit, which averaging period, and that one reading is not
+        yet an exceedance of a mean, e.g. "A single reading above the 24-h limit value of
+        MNS 4585:2016 (100 µg/m³)" or "… above the WHO 2021 annual guideline (15 µg/m³)"."""
+        guideline = not limit.is_national and "WHO" in limit.source.upper()
+        unit = f" {self.unit}" if self.unit and self.unit != "count" else ""
+        amount = f"{format_number(limit.value)}{unit}"
+        above = limit.kind == "max"
+        if lang == "mn":
+            period = _PERIOD_MN.get(limit.averaging or "", "")
+            what = "зөвлөмж утга" if guideline else "хязгаарын утга"
+            source = limit.source.replace("WHO", "ДЭМБ")
+            head = "Нэг удаагийн хэмжилт" if single else "Утга"
+            side = "их" if above else "бага"
+            return f"{head} {source}-ийн {period}{what} ({amount})-аас {side}".replace("  ", " ")
+        period = _PERIOD_EN.get(limit.averaging or "", "")
+        what = "guideline" if guideline else "limit value"
+        head = "A single reading" if single else "Value"
+        side = "above" if above else "below"
+        return f"{head} {side} the {period}{what} of {limit.source} ({amount})"
 
     def range_text(self) -> str:
         unit = f" {self.unit}" if self.unit and self.unit != "count" else ""

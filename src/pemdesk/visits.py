@@ -24,7 +24,7 @@ from pemdesk.storage import Store
 # and before it is saved as finished: a hook may set fields on ``visit`` (e.g. seal_digest,
 # seal_signature, seal_key), which are saved together with the status. ``pemdesk.seal.seal_visit``
 # is called the same way when that module exists.
-FINISH_HOOKS: list[Callable[[Store, model.Visit], None]] = []
+FINISH_HOOKS: list[Callable[[Store, model.Visit], object]] = []
 
 
 @dataclass
@@ -123,12 +123,9 @@ def finish_problems(store: Store, visit_id: str) -> list[InvalidInput]:
         problems.append(
             InvalidInput("Үзлэгийн байршлыг оруулна уу.", "Enter the position of the visit.")
         )
-    if v.ended_at and v.started_at and v.ended_at < v.started_at:
-        problems.append(
-            InvalidInput(
-                "Дууссан цаг эхэлсэн цагаас өмнө байна.", "The end time is before the start time."
-            )
-        )
+    from pemdesk.plausibility import visit_date_problems
+
+    problems.extend(visit_date_problems(v.started_at, v.ended_at))
     if not detail.participants:
         problems.append(
             InvalidInput("Дор хаяж нэг оролцогч нэмнэ үү.", "Add at least one participant.")
@@ -149,7 +146,9 @@ def finish_visit(store: Store, visit_id: str) -> model.Visit:
         visit = store.get(model.Visit, visit_id)
         if visit.status == model.VisitStatus.FINISHED:
             return visit
-        problems = finish_problems(store, visit_id)
+        from pemdesk.review import finish_blockers
+
+        problems = finish_blockers(store, visit_id)
         if problems:
             raise InvalidInput(
                 " ".join(p.mn for p in problems),
@@ -174,14 +173,12 @@ def finish_visit(store: Store, visit_id: str) -> model.Visit:
         return store.get(model.Visit, visit_id)
 
 
-def _finish_hooks() -> list[Callable[[Store, model.Visit], None]]:
+def _finish_hooks() -> list[Callable[[Store, model.Visit], object]]:
+    # Sealing is not optional: a broken seal module fails the finish instead of skipping it.
+    from pemdesk.seal import seal_visit
+
     hooks = list(FINISH_HOOKS)
-    try:
-        from pemdesk import seal  # type: ignore[attr-defined]
-    except ImportError:
-        return hooks
-    seal_visit = getattr(seal, "seal_visit", None)
-    if seal_visit is not None and seal_visit not in hooks:
+    if seal_visit not in hooks:
         hooks.append(seal_visit)
     return hooks
 

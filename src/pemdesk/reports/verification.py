@@ -23,12 +23,8 @@ class Verification:
 def visit_verification(visit: model.Visit) -> Verification:
     if not visit.seal_digest:
         return Verification(None, None)
-    try:
-        from pemdesk import seal
-    except ImportError:  # before the seal module: the record id, revision and digest
-        return Verification(
-            visit.seal_digest, f"PEMDESK1|{visit.id}|{visit.revision}|{visit.seal_digest}"
-        )
+    from pemdesk import seal  # no fallback: a report must never carry an uncheckable code
+
     return Verification(visit.seal_digest, seal.qr_payload(visit))
 
 

@@ -267,6 +267,9 @@ class Store:
             for plot_id in record.plot_ids:
                 self._require(model.Plot, plot_id)
             self._check_visit_editable(record.id)
+            from pemdesk.plausibility import check_visit_dates
+
+            check_visit_dates(record)  # no start in the future, no end before the start
         elif isinstance(record, _VISIT_CHILDREN):
             self._require(model.Visit, record.visit_id)
             self._check_visit_editable(record.visit_id)

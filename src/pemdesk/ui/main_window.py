@@ -827,7 +827,7 @@ class MainWindow(QMainWindow):
         """Open (or raise) the editor of a visit; finished visits open read-only."""
         editor = self.editors.get(visit_id)
         if editor is None:
-            from pemdesk.ui.visit_editor import VisitEditor
+            from pemdesk.ui.visit import VisitEditor
 
             editor = VisitEditor(self, visit_id)
             self.editors[visit_id] = editor

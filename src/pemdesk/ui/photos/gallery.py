@@ -26,7 +26,6 @@ from PySide6.QtWidgets import (
 
 from pemdesk import model
 from pemdesk.i18n import _, format_datetime, format_number
-from pemdesk.labels import N_
 from pemdesk.ui.errors import show_error
 
 THUMB = 192
@@ -388,9 +387,3 @@ class PhotoGallery(QWidget):
     def _keep(self, dialog: Any) -> None:
         self._dialogs = [d for d in self._dialogs if d.isVisible()]
         self._dialogs.append(dialog)
-
-
-def install(editor: Any) -> None:
-    """Visit editor plug-in: the Photos tab."""
-    editor.photos_tab = PhotoGallery(editor.ops, editor.data_dir, editor.visit_id)
-    editor.add_tab(editor.photos_tab, N_("Photos"))
