@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from factories import make_site, make_visit
 
+from factories import make_site, make_visit
 from pemdesk import model, visits
 from pemdesk.errors import InvalidInput
 from pemdesk.ids import to_iso
