@@ -54,8 +54,8 @@ def fill_every_table(conn: sqlite3.Connection, rows_per_table: int = 3) -> dict[
                 if col in fks:
                     parent_rows = made.get(fks[col][0])
                     values[col] = parent_rows[i % len(parent_rows)] if parent_rows else None
-                elif pk and "INT" in ctype:
-                    continue  # rowid / autoincrement
+                elif pk and "INT" in ctype and sum(1 for r in info if r[5]) == 1:
+                    continue  # rowid / autoincrement (a composite key is no rowid)
                 elif col.startswith("_") or col == "revision":
                     values[col] = 0 if col != "revision" else 1
                 elif "INT" in ctype:

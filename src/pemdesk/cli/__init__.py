@@ -19,7 +19,7 @@ from pemdesk.i18n import _
 
 # Modules that add subcommands; each must define register(subparsers, groups).
 COMMAND_MODULES = ["data", "db", "geo", "photos", "verify", "sync", "bundle", "report", "rehab",
-                   "cases"]
+                   "cases", "readings"]
 SHARED_GROUPS = {
     "import": "Import files (photos, GPX, KML, GeoJSON, Shapefile, CSV)",
     "export": "Export data for other programs",

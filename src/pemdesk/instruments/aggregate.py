@@ -153,7 +153,7 @@ def day_night(times: IntArray, values: FloatArray, flags: IntArray | None, tz: s
     if t.shape[0] == 0:
         return summary
     step = interval if interval else usual_interval(times)
-    for a, b in _local_days(int(t[0]) - 86400, int(t[-1]), zone):
+    for a, _b in _local_days(int(t[0]) - 86400, int(t[-1]), zone):
         day = datetime.fromtimestamp(a, UTC).astimezone(zone)
         if which == "day":
             s = day.replace(hour=DAY_START_HOUR)

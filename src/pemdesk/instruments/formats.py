@@ -8,6 +8,7 @@ passed as a profile. Files that hold no time series pemdesk can use are refused 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from collections.abc import Callable
@@ -18,7 +19,7 @@ from xml.etree import ElementTree
 import numpy as np
 
 from pemdesk.instruments import columns as cols
-from pemdesk.instruments.model import FLAG_INSTRUMENT, ParsedFile, Series, refuse
+from pemdesk.instruments.model import ParsedFile, Series, refuse
 from pemdesk.instruments.tabular import ColumnMap, Profile, Table, finish, read_table
 from pemdesk.instruments.textfile import decode, sniff_delimiter, split_rows, to_floats
 from pemdesk.instruments.timeparse import (
@@ -407,8 +408,8 @@ def _greenspan(path: Path, text: str, tz: str | None, default_tz: str) -> Parsed
                 except ValueError:
                     continue
     zone, src = _zone_or(tz, default_tz, path)
-    m = re.search(r"GS(\d+)", path.name)
-    return _make(path, "greenspan", zone, src, raw, units, m.group(1) if m else "")
+    serial = re.search(r"GS(\d+)", path.name)
+    return _make(path, "greenspan", zone, src, raw, units, serial.group(1) if serial else "")
 
 
 def _greenspan_time(ts: str) -> int | None:
@@ -438,10 +439,8 @@ def _ramp(path: Path, text: str, tz: str | None, default_tz: str) -> ParsedFile:
         for k in range(2, len(parts) - 1):
             code = labels.get(parts[k])
             if code is not None:
-                try:
+                with contextlib.suppress(ValueError):
                     raw[code].append((t, float(parts[k + 1])))
-                except ValueError:
-                    pass
     zone, src = _zone_or(tz, default_tz, path)
     return _make(path, "sensit_ramp", zone, src, raw, units, serial)
 

@@ -110,7 +110,10 @@ def spikes(values: FloatArray, st: QcSettings) -> IntArray:
     padded = np.concatenate((np.full(half, values[0]), values, np.full(half, values[-1])))
     med = np.median(sliding_window_view(padded, w), axis=1)
     dev = np.abs(values - med)
-    mad = float(np.median(np.abs(values - np.median(values)))) * 1.4826
+    centre = np.abs(values - np.median(values))
+    mad = float(np.median(centre)) * 1.4826
+    if mad == 0:  # quantised readings (whole µg/m³): fall back to the mean absolute deviation
+        mad = float(np.mean(centre)) * 1.2533
     threshold = max(st.spike_k * mad, st.spike_floor)
     if threshold <= 0:
         # A constant series has no spread: anything off the median by more than a tiny amount.

@@ -361,11 +361,23 @@ def m007_waypoints(conn: sqlite3.Connection) -> None:
     outbox.install_capture_triggers(conn, "waypoint", schema_version=2)
 
 
+def m008_readings(conn: sqlite3.Connection) -> None:
+    """Instruments, deployments and their readings (``pemdesk.instruments``): the register and
+    deployments synced record by record, readings synced as compressed import batches and kept
+    locally in a compact table (``storage/readings_schema.py``)."""
+    from pemdesk.storage import readings_schema
+
+    readings_schema.create(conn, SYNC_COLUMNS)
+    for table in readings_schema.TABLES:
+        outbox.install_capture_triggers(conn, table, schema_version=2)
+
+
 Migration = Callable[[sqlite3.Connection], None]
 
 # Index i holds the migration that takes the schema from version i to i + 1.
 MIGRATIONS: list[Migration] = [m001_initial, m002_blobs_and_seals, m003_seal_receipts,
-                           m004_sync_client, m005_rehab, m006_cases, m007_waypoints]
+                           m004_sync_client, m005_rehab, m006_cases, m007_waypoints,
+                           m008_readings]
 
 SCHEMA_VERSION = len(MIGRATIONS)
 

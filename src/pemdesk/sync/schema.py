@@ -173,6 +173,7 @@ REGISTRY: dict[str, Entity] = {}
 # Modules that register more entities at import (each calls ``register``); append yours.
 EXTRA_SCHEMA_MODULES: list[str] = [
     "pemdesk.rehab.sync_schema", "pemdesk.cases.sync_schema", "pemdesk.geo.sync_schema",
+    "pemdesk.instruments.sync_schema",
 ]
 
 
