@@ -60,7 +60,7 @@ def to_floats(cells: list[str], decimal_comma: bool = False) -> FloatArray:
     """Numbers of a column; missing markers and words become NaN."""
     try:
         if not decimal_comma:
-            return np.asarray(cells, dtype=np.float64)
+            return _sentinels(np.asarray(cells, dtype=np.float64))
     except ValueError:
         pass
     out = np.empty(len(cells), dtype=np.float64)
@@ -76,4 +76,10 @@ def to_floats(cells: list[str], decimal_comma: bool = False) -> FloatArray:
         except ValueError:
             out[i] = np.nan
     out[~np.isfinite(out)] = np.nan
-    return out
+    return _sentinels(out)
+
+
+def _sentinels(values: FloatArray) -> FloatArray:
+    """-999 and -9999 are the loggers' and AirNow's "no value", never a reading."""
+    values[(values == -999.0) | (values == -9999.0)] = np.nan
+    return values
