@@ -161,10 +161,12 @@ def targets_table(progress: list[TargetProgress], lang: str, st: dict[str, Any])
                                  "of targets); a coordinator can import a corrected one."),
                         st["small"]))
     out.append(Spacer(1, 2 * MM))
+    # Shares, not hectares: a national campaign and a soum target share one scale.
     out.append(stacked_bars(
-        [(target_name(p.target, lang)[:40], [p.actual_ha], p.target.area_ha) for p in progress],
+        [(f"{target_name(p.target, lang)[:36]} {p.target.year}", [100 * p.share], 100.0)
+         for p in progress],
         [(_("actual hectares"), "#1b9e77")],
-        unit=_("ha"), target_label=_("target"), width_mm=FRAME_WIDTH / MM))
+        unit="%", target_label=_("target"), width_mm=FRAME_WIDTH / MM))
     for p in progress:
         if p.target.source:
             out.append(para(f"{target_name(p.target, lang)} — {_('source')}: {p.target.source}",

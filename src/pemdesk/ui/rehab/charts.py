@@ -39,7 +39,7 @@ class StageHistoryChart(QWidget):
         if not self.years:
             p.end()
             return
-        legend_h, left, bottom = 18.0, 38.0, 16.0
+        legend_h, left, bottom = 18.0, 56.0, 16.0
         w, h = float(self.width()), float(self.height())
         top = legend_h + 4
         x = left
@@ -80,10 +80,13 @@ class TrendChart(QWidget):
         super().__init__(parent)
         self.series: list[tuple[str, list[tuple[str, float]]]] = []
         self.title = ""
-        self.setMinimumHeight(140)
+        self.empty_text = ""
+        self.setMinimumHeight(110)
 
-    def set_series(self, title: str, series: Sequence[tuple[str, Sequence[tuple[str, float]]]]) -> None:
+    def set_series(self, title: str, series: Sequence[tuple[str, Sequence[tuple[str, float]]]],
+                   empty_text: str = "") -> None:
         self.title = title
+        self.empty_text = empty_text
         self.series = [(name, sorted(points)) for name, points in series if points]
         self.update()
 
@@ -97,6 +100,9 @@ class TrendChart(QWidget):
         p.drawText(QPointF(6, 14), self.title)
         days = [date.fromisoformat(d[:10]).toordinal() for _n, pts in self.series for d, _v in pts]
         if not days:
+            if self.empty_text:
+                p.setPen(QColor("#777777"))
+                p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, self.empty_text)
             p.end()
             return
         lo, hi = min(days), max(days)
@@ -121,7 +127,8 @@ class TrendChart(QWidget):
                    date.fromordinal(lo).isoformat())
         p.drawText(QRectF(w - right - 90, h - bottom, 90, bottom), Qt.AlignmentFlag.AlignRight,
                    date.fromordinal(hi).isoformat())
-        legend_x = left + 150
+        legend_x = w - right - sum(16 + p.fontMetrics().horizontalAdvance(n) for n, _p in self.series)
+        legend_x = max(legend_x, left + p.fontMetrics().horizontalAdvance(self.title) + 12)
         for i, (name, points) in enumerate(self.series):
             colour = QColor(self.COLOURS[i % len(self.COLOURS)])
             p.setPen(QPen(colour, 2))

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QImageReader, QPixmap
+from PySide6.QtGui import QImageReader, QPixmap, QResizeEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
+    QSizePolicy,
     QSplitter,
     QTableWidget,
     QTableWidgetItem,
@@ -79,7 +80,7 @@ def load_site(store: Any, site_id: str) -> SiteRehab:
     return data
 
 
-def _pixmap(path: str | None, orientation: int = 1, box: int = 360) -> QPixmap:
+def _pixmap(path: str | None, orientation: int = 1, box: int = 280) -> QPixmap:
     if not path:
         return QPixmap()
     reader = QImageReader(path)
@@ -100,8 +101,10 @@ class CoverView(QWidget):
         self.cover: PhotoCover | None = None
         self.photo_label = QLabel(self)
         self.mask_label = QLabel(self)
+        self._sources = (QPixmap(), QPixmap())
         for lab in (self.photo_label, self.mask_label):
-            lab.setMinimumSize(300, 225)
+            lab.setMinimumSize(200, 150)
+            lab.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Ignored)
             lab.setAlignment(Qt.AlignmentFlag.AlignCenter)
             lab.setStyleSheet("background: #222; color: #ddd;")
         self.computed = QLabel(self)
@@ -125,13 +128,15 @@ class CoverView(QWidget):
         row.addStretch(1)
         row.addWidget(self.manual_caption)
         row.addWidget(self.manual)
-        row.addWidget(self.note_caption)
-        row.addWidget(self.note, 1)
         row.addWidget(self.save)
+        row2 = QHBoxLayout()
+        row2.addWidget(self.note_caption)
+        row2.addWidget(self.note, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(images, 1)
         layout.addLayout(row)
+        layout.addLayout(row2)
         layout.addWidget(self.method)
         self.retranslate()
         self.show_cover(None, None, None)
@@ -148,8 +153,8 @@ class CoverView(QWidget):
     def show_cover(self, cover: PhotoCover | None, photo_path: str | None,
                    mask_path: str | None, orientation: int = 1) -> None:
         self.cover = cover
-        self.photo_label.setPixmap(_pixmap(photo_path, orientation))
-        self.mask_label.setPixmap(_pixmap(mask_path))
+        self._sources = (_pixmap(photo_path, orientation, 900), _pixmap(mask_path, 1, 900))
+        self._fit()
         if not photo_path:
             self.photo_label.setText(_("photo not on this computer"))
         if not mask_path:
@@ -167,6 +172,19 @@ class CoverView(QWidget):
             value=format_number(cover.cover_pct, 1)))
         self.manual.setValue(cover.manual_pct if cover.manual_pct is not None else -1)
         self.note.setText(cover.manual_note)
+
+    def _fit(self) -> None:
+        """Scale the photo and the mask to the space they have (side by side, same size)."""
+        for lab, src in zip((self.photo_label, self.mask_label), self._sources, strict=True):
+            if src.isNull():
+                lab.setPixmap(QPixmap())
+            else:
+                lab.setPixmap(src.scaled(lab.size(), Qt.AspectRatioMode.KeepAspectRatio,
+                                         Qt.TransformationMode.SmoothTransformation))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self._fit()
 
     def save_correction(self) -> None:
         from pemdesk.storage import rehab as rs
@@ -207,6 +225,7 @@ class RehabPanel(QWidget):
         self.measure.clicked.connect(self.measure_all)
         self.history = QTableWidget(0, 6, self)
         self.history.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.history.setMinimumHeight(130)
         self.history.horizontalHeader().setStretchLastSection(True)
         self.history.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.acts = QLabel(self)
@@ -217,6 +236,7 @@ class RehabPanel(QWidget):
         self.cover_view = CoverView(self.ops, self)
         self.point_trend = TrendChart(self)
         self.plot_trend = TrendChart(self)
+        self.photos.setMinimumHeight(70)
 
         top = QHBoxLayout()
         top.addWidget(self.title, 1)
@@ -228,20 +248,21 @@ class RehabPanel(QWidget):
         top.addWidget(self.print_act)
         self.history_box = QGroupBox(self)
         hb = QVBoxLayout(self.history_box)
-        hb.addWidget(self.history, 2)
+        hb.addWidget(self.history, 3)
         hb.addWidget(self.acts)
         hb.addWidget(self.stage_chart, 2)
+        self.stage_chart.setMaximumHeight(190)
         self.cover_box = QGroupBox(self)
         cb = QVBoxLayout(self.cover_box)
+        left = QVBoxLayout()
+        left.addWidget(self.photos, 1)
+        left.addWidget(self.point_trend, 1)
+        left.addWidget(self.plot_trend, 1)
+        left.addWidget(self.measure)
         crow = QHBoxLayout()
-        crow.addWidget(self.photos, 1)
+        crow.addLayout(left, 2)
         crow.addWidget(self.cover_view, 3)
-        cb.addLayout(crow, 3)
-        trends = QHBoxLayout()
-        trends.addWidget(self.point_trend, 1)
-        trends.addWidget(self.plot_trend, 1)
-        cb.addLayout(trends, 1)
-        cb.addWidget(self.measure, 0, Qt.AlignmentFlag.AlignLeft)
+        cb.addLayout(crow, 1)
         splitter = QSplitter(Qt.Orientation.Vertical, self)
         splitter.addWidget(self.history_box)
         splitter.addWidget(self.cover_box)
@@ -260,6 +281,7 @@ class RehabPanel(QWidget):
         self.accept_button.setText(_("Acceptance act…"))
         self.print_act.setText(_("Print the act…"))
         self.measure.setText(_("Measure the cover of all photo-point photos"))
+        self.measure.setToolTip(_("Measure the cover of all photo-point photos"))
         self.history_box.setTitle(_("Stage history"))
         self.cover_box.setTitle(_("Vegetation cover from photos"))
         self.history.setHorizontalHeaderLabels(
@@ -364,7 +386,8 @@ class RehabPanel(QWidget):
                 by_day.setdefault(cp.photo.taken_at[:10], []).append(cp.cover.value)
         self.plot_trend.set_series(
             _("Cover of the plot (mean of its photo points), %"),
-            [(pv.plot.name, [(d, sum(v) / len(v)) for d, v in by_day.items()])])
+            [(pv.plot.name, [(d, sum(v) / len(v)) for d, v in by_day.items()])],
+            _("No measured photo-point photos of this plot."))
 
     def _show_photo(self) -> None:
         from pemdesk.photos.files import PhotoFiles
