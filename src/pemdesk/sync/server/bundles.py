@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import contextlib
 import shutil
+import tempfile
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -66,6 +68,13 @@ class ServerImport:
         }
 
 
+def _is_uuid(text: str) -> bool:
+    try:
+        return str(uuid.UUID(text)) == text
+    except ValueError:
+        return False
+
+
 def _ensure_schema(server: ServerStore) -> None:
     with server.db.transaction() as conn:
         server.db.execute(conn, SCHEMA)
@@ -93,7 +102,7 @@ def import_push_bundle(
 ) -> ServerImport:
     """Verify and apply a push bundle; write the ack bundle (and a pull bundle) to ``out_dir``."""
     path = Path(path)
-    manifest, _bytes, _sig = fmt.read_manifest(path, limits)
+    manifest, _manifest_bytes, _sig = fmt.read_manifest(path, limits)
     if manifest["kind"] != "push":
         raise _refuse(
             "Энэ нь төхөөрөмжөөс гаргасан багц биш (баталгаажуулах/татах багцыг зөөврийн "
@@ -108,6 +117,11 @@ def import_push_bundle(
             "This bundle was made for another server; nothing was applied.",
             detail=f"target {manifest['target']}",
         )
+    bundle_id = str(manifest["bundle_id"])
+    if not _is_uuid(bundle_id):
+        # The id names nothing on disk any more, but a bundle whose id is not a UUID was not
+        # made by pemdesk: refuse it before anything else.
+        raise fmt._damaged(f"bundle_id {bundle_id[:80]!r} is not a UUID")
     device_id = str(manifest["source"].get("device_id") or "")
     device = server.device(device_id)
 
@@ -120,15 +134,23 @@ def import_push_bundle(
             )
         return fmt.verify_key_from_hex(device.pubkey)
 
-    staging = server.data_dir / "bundle-staging" / str(manifest["bundle_id"])[:36]
-    shutil.rmtree(staging, ignore_errors=True)
-    opened = fmt.open_bundle(
-        path,
-        signer_for=signer_for,
-        decrypt_key=server.signing_key,
-        staging_dir=staging,
-        limits=limits,
-    )
+    # Nothing on disk changes before the signature of the enrolled device is verified; then
+    # the files are staged in a fresh folder of our own (mkdtemp), never one the bundle names.
+    fmt._verify_signature(_manifest_bytes, _sig, signer_for(manifest))
+    root = server.data_dir / "bundle-staging"
+    root.mkdir(mode=0o700, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix="import-", dir=root))
+    try:
+        opened = fmt.open_bundle(
+            path,
+            signer_for=signer_for,
+            decrypt_key=server.signing_key,
+            staging_dir=staging,
+            limits=limits,
+        )
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
     try:
         assert device is not None
         if device.status != "active":
@@ -348,7 +370,7 @@ def write_pull_bundle(
     device = server.device(device_id)
     reader = (device.monitor_id, device.role) if device is not None else ("", "monitor")
     while len(changes) < PULL_BUNDLE_LIMIT:
-        page = server.changes_since(SCOPE_ALL, cursor, 5000, reader=reader)
+        page = server.changes_since(SCOPE_ALL, cursor, 5000, reader[1] == "coordinator", reader=reader)
         changes += [dict(c) for c in page.changes]
         cursor = page.next_after
         if not page.has_more:
