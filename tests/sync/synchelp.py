@@ -134,16 +134,19 @@ def free_port() -> int:
 class LiveServer:
     """``pemdesk-server`` in a subprocess; restartable on the same port and data."""
 
-    def __init__(self, data_dir: Path, database_url: str | None) -> None:
+    def __init__(self, data_dir: Path, database_url: str | None, *,
+                 args: tuple[str, ...] = ()) -> None:
         self.data_dir = data_dir
         self.database_url = database_url
+        self.args = args  # e.g. ("--tls",)
+        self.tls = "--tls" in args or "--tls-cert" in args
         self.port = free_port()
         self.proc: subprocess.Popen[bytes] | None = None
         self._store: Any = None
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}"
 
     def start(self) -> None:
         for attempt in range(3):
@@ -164,6 +167,7 @@ class LiveServer:
                "--port", str(self.port)]
         if self.database_url:
             cmd += ["--database-url", self.database_url]
+        cmd += list(self.args)
         self.log = open(self.data_dir.parent / f"server-{self.port}.log", "ab")  # noqa: SIM115
         self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 20
@@ -171,7 +175,7 @@ class LiveServer:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"server exited {self.proc.returncode}: {self.read_log()}")
             try:
-                info = httpx.get(f"{self.url}/v1/info", timeout=1)
+                info = httpx.get(f"{self.url}/v1/info", timeout=1, verify=False)
                 # Ours, not another test's server that took the port first: same epoch.
                 if info.status_code == 200 and f"epoch {info.json()['server_epoch']})" in self.read_log():
                     time.sleep(0.05)
@@ -273,3 +277,7 @@ def finding_fields(visit_id: str, **extra: Any) -> dict[str, Any]:
 
 def observation_fields(visit_id: str, **extra: Any) -> dict[str, Any]:
     return _sync_cols(dict(visit_id=visit_id, indicator="water_ph", value_num=7.5, unit=""), extra)
+
+
+def photo_fields(sha256: str, visit_id: str | None, **extra: Any) -> dict[str, Any]:
+    return _sync_cols({"sha256": sha256, "visit_id": visit_id, "mime": "image/jpeg"}, extra)

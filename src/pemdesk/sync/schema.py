@@ -34,8 +34,9 @@ Field kinds: ``text`` (``max_len``), ``integer``/``real`` (finite, ``min``/``max
 (0/1), ``enum`` (``choices``), ``time`` (ISO-8601 date-time), ``date`` (ISO date), ``ref``
 (id of a record of ``ref`` that exists on the server), ``geometry`` (GeoJSON text, ``geometry``
 types), ``aimag``/``soum`` (gazetteer codes), ``sha256``, ``json`` (a JSON object as text).
-Flags: ``required`` (present on create and never null), ``write_once`` (only in the create),
-``server_only`` (a device may never set it to anything but ``server_value``).
+Flags: ``required`` (NOT NULL without a default on the laptop: present on create, never null),
+``nn(spec)`` (NOT NULL with a default: may be absent, never null), ``write_once`` (only in the
+create), ``F.server(value)`` (a device may never set it to anything but ``value``).
 
 No I/O except the gazetteer (read-only, cached); the server passes a lookup for references.
 """
@@ -46,7 +47,7 @@ import json
 import math
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from enum import StrEnum
 from functools import cache
@@ -83,6 +84,7 @@ class F:
     write_once: bool = False
     server_only: bool = False
     server_value: Any = None
+    not_null: bool = False  # may be left out of a create (the laptop has a default), never null
 
     # --- constructors (readable descriptions) ----------------------------------------------
     @staticmethod
@@ -163,9 +165,14 @@ class Entity:
 # Columns every synced table has (migrations.SYNC_COLUMNS); the state ones are stripped.
 SYNC_FIELDS: dict[str, F] = {
     "created_at": F.time(required=True, write_once=True),
-    "updated_at": F.time(),
-    "extra": F.json_object(),
+    "updated_at": F.time(required=True),
+    "extra": replace(F.json_object(), not_null=True),
 }
+
+
+def nn(spec: F) -> F:
+    """NOT NULL with a default on the laptop: may be absent from a create, never null."""
+    return replace(spec, not_null=True)
 STATE_FIELDS = frozenset({"_version", "_deleted", "_conflict"})
 
 REGISTRY: dict[str, Entity] = {}
@@ -343,7 +350,7 @@ def check_fields(ent: Entity, fields: Mapping[str, Any], *, create: bool) -> dic
         if spec is None:
             raise Invalid(f"unknown_field:{name}")
         if value is None:
-            if spec.required:
+            if spec.required or spec.not_null:
                 raise Invalid(f"required:{name}")
         else:
             check_value(name, spec, value)
@@ -390,7 +397,7 @@ LON = F.real(min=-180, max=180)
 LAT = F.real(min=-90, max=90)
 BEARING = F.real(min=0, max=360)
 NAME = F.text(required=True, max_len=500)
-NOTES = F.text(max_len=20_000)
+NOTES = nn(F.text(max_len=20_000))  # notes, comment, follow_up_note: NOT NULL DEFAULT ''
 ROLES = F.enum(model.PersonRole, required=True)
 
 
@@ -408,17 +415,17 @@ def _observation_rules(data: dict[str, Any]) -> None:
 
 
 register(Entity("person", policy=Policy.SHARED, fields={
-    "name": NAME, "role": ROLES, "organisation": F.text(max_len=500),
-    "phone": F.text(max_len=100), "soum_code": F.code("soum"), "notes": NOTES,
+    "name": NAME, "role": ROLES, "organisation": nn(F.text(max_len=500)),
+    "phone": nn(F.text(max_len=100)), "soum_code": F.code("soum"), "notes": NOTES,
 }))
 register(Entity("site", policy=Policy.SHARED, groups=(("boundary",), ("lon", "lat")),
                 coordinator_delete=True, extra_check=_site_rules, fields={
-    "name_mn": NAME, "name_en": F.text(max_len=500), "kind": F.enum(model.SiteKind, required=True),
+    "name_mn": NAME, "name_en": nn(F.text(max_len=500)), "kind": F.enum(model.SiteKind, required=True),
     "aimag_code": F.code("aimag", required=True), "soum_code": F.code("soum", required=True),
-    "licence_no": F.text(max_len=200), "holder": F.text(max_len=500),
-    "mineral": F.text(max_len=200), "lon": LON, "lat": LAT,
+    "licence_no": nn(F.text(max_len=200)), "holder": nn(F.text(max_len=500)),
+    "mineral": nn(F.text(max_len=200)), "lon": LON, "lat": LAT,
     "boundary": F.geometry("Polygon", "MultiPolygon"), "notes": NOTES,
-    "is_demo": F.server(0),  # demo data never leaves a laptop
+    "is_demo": nn(F.server(0)),  # demo data never leaves a laptop
 }))
 register(Entity("plot", policy=Policy.SHARED, groups=(("geometry", "area_ha"),), fields={
     "site_id": F.ref("site", required=True), "name": NAME,
@@ -437,8 +444,8 @@ register(Entity("visit", policy=Policy.OWNER, groups=(("lon", "lat", "position_s
                 locked_by_visit="id", fields={
     "site_id": F.ref("site", required=True), "started_at": F.time(required=True),
     "ended_at": F.time(), "lon": LON, "lat": LAT,
-    "position_source": F.enum(model.PositionSource), "weather": F.text(max_len=2000),
-    "purpose": F.text(max_len=5000), "notes": NOTES,
+    "position_source": F.enum(model.PositionSource), "weather": nn(F.text(max_len=2000)),
+    "purpose": nn(F.text(max_len=5000)), "notes": NOTES,
     "status": F.enum(model.VisitStatus, required=True),
     "revision": F.integer(required=True, min=1, max=100_000, write_once=True),
     "supersedes": F.ref("visit", write_once=True),
@@ -457,8 +464,8 @@ register(Entity("observation", parent=("visit_id", "visit"), locked_by_visit="vi
                 groups=(("value_num", "value_text", "unit"),), extra_check=_observation_rules,
                 fields={
     "visit_id": F.ref("visit", required=True), "indicator": F.text(required=True, max_len=200),
-    "value_num": F.real(), "value_text": F.text(max_len=20_000), "unit": F.text(max_len=100),
-    "method": F.text(max_len=2000), "instrument": F.text(max_len=500),
+    "value_num": F.real(), "value_text": F.text(max_len=20_000), "unit": nn(F.text(max_len=100)),
+    "method": nn(F.text(max_len=2000)), "instrument": nn(F.text(max_len=500)),
     "observed_at": F.time(), "lon": LON, "lat": LAT, "comment": NOTES,
 }))
 register(Entity("finding", parent=("visit_id", "visit"), locked_by_visit="visit_id", fields={
@@ -473,16 +480,16 @@ register(Entity("photo", parent=("visit_id", "visit"), locked_by_visit="visit_id
     "photo_point_id": F.ref("photo_point"), "taken_at": F.time(), "lon": LON, "lat": LAT,
     "altitude_m": F.real(min=-1000, max=10_000), "bearing": BEARING,
     "position_source": F.enum({*model.PositionSource, "track", "exif"}),
-    "orientation": F.integer(min=1, max=8), "width": F.integer(min=0, max=1_000_000),
+    "orientation": nn(F.integer(min=1, max=8)), "width": F.integer(min=0, max=1_000_000),
     "height": F.integer(min=0, max=1_000_000), "size_bytes": F.integer(min=0, max=2**40),
-    "mime": F.text(max_len=100), "original_name": F.text(max_len=1000),
-    "caption": F.text(max_len=5000),
+    "mime": nn(F.text(max_len=100)), "original_name": nn(F.text(max_len=1000)),
+    "caption": nn(F.text(max_len=5000)),
 }))
 register(Entity("track", fields={
     "name": NAME, "geometry": F.geometry("LineString", "MultiLineString", "Point",
                                          required=True),
     "site_id": F.ref("site"), "visit_id": F.ref("visit"), "started_at": F.time(),
-    "ended_at": F.time(), "source_file": F.text(max_len=1000),
+    "ended_at": F.time(), "source_file": nn(F.text(max_len=1000)),
 }))
 register(Entity("visit_seal", parent=("id", "visit"), create_only=True, fields={
     "format": F.text(required=True, max_len=100), "revision": F.integer(required=True, min=1),

@@ -234,7 +234,7 @@ def create_app(store: ServerStore) -> FastAPI:
     @app.post("/v1/blobs/uploads", status_code=201)
     async def upload_create(
         request: Request,
-        upload_length: Annotated[int, Header(ge=0, lt=2**40)],
+        upload_length: Annotated[int, Header(ge=0, lt=2**62)],
         upload_metadata: Annotated[str, Header(max_length=2000)],
     ) -> Response:
         """Create (or find again) the upload of one blob; tus-style offsets."""

@@ -33,6 +33,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--database-url", help="postgresql://... to use PostgreSQL instead")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8470)
+    parser.add_argument("--tls-cert", type=Path, help="serve HTTPS with this certificate (PEM)")
+    parser.add_argument("--tls-key", type=Path, help="the certificate's private key (PEM)")
+    parser.add_argument("--tls", action="store_true",
+                        help="serve HTTPS with the server's own self-signed certificate (the "
+                             "default when --host is not a loopback address)")
+    parser.add_argument("--no-tls", action="store_true",
+                        help="plain HTTP even on a network address: only behind a TLS reverse "
+                             "proxy on the same machine or a trusted network")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.add_parser("serve", help="run the server (the default)")
     admin = sub.add_parser("admin", help="monitors, enrolment codes, devices")
@@ -75,17 +83,56 @@ def _print_rows(rows: list[dict[str, Any]], as_json: bool) -> None:
                         for k, w in zip(keys, widths, strict=True)))
 
 
+def _loopback(host: str) -> bool:
+    import ipaddress
+
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def tls_files(args: argparse.Namespace) -> tuple[Path, Path] | None:
+    """The certificate and key to serve with, or None for plain HTTP (loopback / --no-tls)."""
+    from pemdesk.sync.server import tls
+
+    if bool(args.tls_cert) != bool(args.tls_key):
+        raise SystemExit("error: --tls-cert and --tls-key go together")
+    if args.tls_cert:
+        return Path(args.tls_cert), Path(args.tls_key)
+    if args.no_tls or (_loopback(args.host) and not args.tls):
+        return None
+    return tls.self_signed(args.data_dir, [args.host])
+
+
 def serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from pemdesk.portal import server_app
+    from pemdesk.sync.server import tls
 
     store = ServerStore.open(args.data_dir, args.database_url)
     backend = "PostgreSQL" if args.database_url else "SQLite"
-    print(f"pemdesk-server on http://{args.host}:{args.port} ({backend}, epoch {store.epoch})",
+    files = tls_files(args)
+    app = server_app(store)
+    scheme = "https" if files else "http"
+    print(f"pemdesk-server on {scheme}://{args.host}:{args.port} ({backend}, epoch {store.epoch})",
           flush=True)
-    uvicorn.run(server_app(store), host=args.host, port=args.port, log_level="warning",
-                timeout_keep_alive=30)
+    ssl_args: dict[str, Any] = {}
+    if files is not None:
+        fingerprint = tls.remember(args.data_dir, files[0])
+        app.state.tls_fingerprint = fingerprint
+        from pemdesk.sync.tls import display
+
+        print(f"TLS certificate fingerprint (SHA-256): {display(fingerprint)}", flush=True)
+        ssl_args = {"ssl_certfile": str(files[0]), "ssl_keyfile": str(files[1])}
+    elif not _loopback(args.host):
+        print("WARNING: plain HTTP on a network address (--no-tls): use it only behind a TLS "
+              "reverse proxy.", file=sys.stderr, flush=True)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning",
+                timeout_keep_alive=30, **ssl_args)
     store.close()
     return 0
 
@@ -97,13 +144,24 @@ def admin(args: argparse.Namespace) -> int:
         if getattr(args, "admin_handler", None) is not None:
             return int(args.admin_handler(store, args))
         if what == "code":
+            from pemdesk.sync.server.tls import served_fingerprint
+            from pemdesk.sync.tls import display
+
             code = store.issue_code(args.monitor, args.role, ttl_days=args.days)
+            fingerprint = served_fingerprint(args.data_dir)
             print(f"Enrolment code for {args.monitor}: {code}")
-            print(f"On the laptop: pemdesk enroll --server {args.server_url or 'URL'} --code {code}")
+            pin = f" --fingerprint {fingerprint}" if fingerprint else ""
+            print(f"On the laptop: pemdesk enroll --server {args.server_url or 'URL'} "
+                  f"--code {code}{pin}")
+            if fingerprint:
+                print(f"Server certificate (SHA-256): {display(fingerprint)}")
             if not args.no_qr:
                 import segno
 
-                payload = json.dumps({"server": args.server_url, "code": code}, separators=(",", ":"))
+                qr: dict[str, str] = {"server": args.server_url, "code": code}
+                if fingerprint:
+                    qr["tls"] = fingerprint
+                payload = json.dumps(qr, separators=(",", ":"))
                 segno.make(payload, error="m").terminal(compact=True)
         elif what == "monitor":
             print(json.dumps(store.ensure_monitor(args.name, args.role), ensure_ascii=False))

@@ -533,7 +533,7 @@ class ServerStore:
     def upload_create(self, device_id: str, sha256: str, length: int, kind: str = "original",
                       mime: str = "", derived_from: str = "") -> tuple[str, int, bool]:
         """(upload_id, offset, complete); creation is idempotent per (device, sha256)."""
-        if not _is_sha(sha256) or length < 0 or length > 2**40:
+        if not _is_sha(sha256) or length < 0:
             raise ProtocolError(ErrorCode.BAD_REQUEST, "bad sha256 or length")
         if kind not in BLOB_KINDS:
             raise ProtocolError(ErrorCode.BAD_REQUEST, f"kind must be one of {BLOB_KINDS}")
