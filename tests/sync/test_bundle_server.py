@@ -209,7 +209,8 @@ def test_sealed_visit_gets_a_countersigned_receipt(server: ServerStore, tmp_path
     signer = DeviceKey(key, tmp_path / "k")
     fields = {"format": seal.SEAL_FORMAT, "revision": 1, "digest": digest,
               "signature": seal.sign(digest, signer), "public_key": signer.public_hex,
-              "document": json.dumps(doc), "sealed_at": HLC, "created_at": HLC}  # fmt: skip
+              "document": json.dumps(doc), "sealed_at": HLC, "created_at": HLC,
+              "updated_at": HLC}  # fmt: skip
     ops = [
         {"device_seq": 1, "op_id": new_id(), "entity": "site", "entity_id": "s", "op": "create",
          "fields": site_fields(), "base_version": 0, "hlc": HLC, "schema_version": 1},

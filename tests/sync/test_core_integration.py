@@ -327,7 +327,8 @@ def test_concurrent_pushers_never_hide_a_change_from_a_puller(
                 rid = new_id()
                 created.add(rid)
                 ops.append(op(batch * 5 + k + 1, "person", rid,
-                              fields={"name": rid, "role": "monitor", "created_at": T0}))
+                              fields={"name": rid, "role": "monitor", "created_at": T0,
+                                      "updated_at": T0}))
             srv.apply_push(dev, ops)
 
     def pull() -> None:

@@ -370,7 +370,8 @@ def write_pull_bundle(
     device = server.device(device_id)
     reader = (device.monitor_id, device.role) if device is not None else ("", "monitor")
     while len(changes) < PULL_BUNDLE_LIMIT:
-        page = server.changes_since(SCOPE_ALL, cursor, 5000, reader[1] == "coordinator", reader=reader)
+        page = server.changes_since(SCOPE_ALL, cursor, 5000, reader[1] == "coordinator",
+                                    reader=reader)
         changes += [dict(c) for c in page.changes]
         cursor = page.next_after
         if not page.has_more:
