@@ -211,7 +211,7 @@ def _cell(value: Any) -> str:
     if isinstance(value, datetime):
         return value.strftime("%Y-%m-%d %H:%M:%S")
     if isinstance(value, date):
-        return value.strftime("%Y-%m-%d")
+        return value.strftime("%Y-%m-%d 00:00:00")
     if isinstance(value, time):
         return value.strftime("%H:%M:%S")
     if isinstance(value, float) and value.is_integer():

@@ -73,7 +73,7 @@ class Profile:
 
 _TIME_NAME = re.compile(
     r"^(date ?time|date/time|time ?stamp|timestamp(_iso)?|datetime(utc)?|created_at|"
-    r"date \(lt\)|date/time/gmt|date|time|datetimeutc|time_stamp|unixtime|"
+    r"date \(lt\)|date/time/gmt|date|time|datum|zeit|fecha|огноо|цаг|datetimeutc|time_stamp|unixtime|"
     r"date time, gmt[+-]\d\d:\d\d|time, gmt[+-]\d\d:\d\d|date \(mm/dd/yyyy\)|time \(hh:mm:ss\))",
     re.I)
 _DATEISH = re.compile(r"^\s*(\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}|\d{1,2} ?- ?\S{1,3}月 ?- ?\d{4}|"
@@ -114,6 +114,12 @@ def locate(table: Table) -> tuple[int, int, list[int]]:
         if any(_TIME_NAME.match(c) for c in cells if c):
             header = j
             break
+    if header is None:  # titles in another language: the nearest row of words above the data
+        for j in range(start - 1, -1, -1):
+            words = [c for c in rows[j] if c.strip() and not is_number(c)]
+            if len(words) >= 2 and len(words) >= len([c for c in rows[start] if c.strip()]) - 1:
+                header = j
+                break
     if header is None:
         raise refuse(table.path, table.first_line + start, "баганын гарчиг олдсонгүй.",
                      "no column titles (a row naming the date/time column) above the data.")
@@ -184,8 +190,11 @@ def read_table(table: Table, profile: Profile | None, tz_option: str | None, def
             raise refuse(table.path, table.first_line + header_i, "цагийн багана олдсонгүй.",
                          "no date/time column was recognised; map it in the import dialog.") from exc
     # Rows shorter than the header (event lines) are skipped, not fatal.
+    # Notes between data rows ("Power loss from …", "Recovery finished at …") have no values.
     keep = [i for i, r in enumerate(data)
-            if len(r) > max(tcols) and r[tcols[0]].strip()[:1].isdigit()]
+            if len(r) > max(tcols) and r[tcols[0]].strip() and (
+                r[tcols[0]].strip()[:1].isdigit()
+                or any(c.strip() for k, c in enumerate(r) if k not in tcols))]
     skipped = len(data) - len(keep)
     data = [data[i] for i in keep]
     lines = [line_of[i] for i in keep]

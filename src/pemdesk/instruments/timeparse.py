@@ -127,20 +127,21 @@ def infer_format(values: Sequence[str]) -> TimeFormat | None:
     sample = [v for v in values if v.strip()][:3000]
     if not sample:
         return None
-    best: tuple[int, int, TimeFormat] | None = None
+    best: tuple[int, int, int, TimeFormat] | None = None
     for rank, fmt in enumerate(candidate_formats(sample[0])):
         tf = TimeFormat(fmt)
         if tf.match(sample[0]) is None:
             continue
         parsed = [tf.parse(v) for v in sample]
-        if any(p is None for p in parsed):
+        failed = sum(1 for p in parsed if p is None)
+        if failed > max(1, len(sample) // 20) or failed == len(sample):  # a stray bad value is reported by line, not guessed
             continue
         secs = [p[0] for p in parsed if p is not None]
         backwards = sum(1 for a, b in zip(secs, secs[1:], strict=False) if b < a)
-        score = (backwards, rank)
-        if best is None or score < best[:2]:
-            best = (backwards, rank, tf)
-    return None if best is None else best[2]
+        score = (failed, backwards, rank)
+        if best is None or score < best[:3]:
+            best = (failed, backwards, rank, tf)
+    return None if best is None else best[3]
 
 
 def resolve_zone(tz: str) -> tzinfo:
