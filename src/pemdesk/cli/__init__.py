@@ -18,7 +18,7 @@ from pemdesk.errors import PemdeskError
 from pemdesk.i18n import _
 
 # Modules that add subcommands; each must define register(subparsers, groups).
-COMMAND_MODULES = ["data", "db", "geo", "photos", "verify", "sync", "bundle", "report", "rehab",
+COMMAND_MODULES = ["data", "db", "geo", "tables", "photos", "verify", "sync", "bundle", "report", "rehab",
                    "cases", "readings"]
 SHARED_GROUPS = {
     "import": "Import files (photos, GPX, KML, GeoJSON, Shapefile, CSV)",

@@ -49,11 +49,7 @@ def tables(store: Store, f: RecordFilter | None = None, lang: str = "mn",
 
     def place(code: str) -> str:
         if code not in names:
-            try:
-                unit = gaz.soum(code) if len(code) > 3 else gaz.aimag(code)
-                names[code] = unit.name(lang)
-            except Exception:  # noqa: BLE001 - an unknown code is shown as itself
-                names[code] = code
+            names[code] = place_name(gaz, code, lang)
         return names[code]
 
     out: list[Table] = []
@@ -94,6 +90,18 @@ def tables(store: Store, f: RecordFilter | None = None, lang: str = "mn",
                             "ORDER BY v.started_at, fi.visit_id, fi.id", params)
         out.append(_with_places(Table("findings", cols, rows), place))
     return out
+
+
+def place_name(gaz: Any, code: str, lang: str) -> str:
+    """The aimag's or soum's name for its code (the code itself when unknown)."""
+    from pemdesk.errors import PemdeskError
+
+    for find in (gaz.aimag, gaz.soum):
+        try:
+            return str(find(code).name(lang))
+        except (PemdeskError, KeyError, ValueError):
+            continue
+    return code
 
 
 def _with_places(t: Table, place: Callable[[str], str]) -> Table:

@@ -29,11 +29,9 @@ def build(portal: Portal) -> APIRouter:  # noqa: C901 - one place that lists eve
     gaz = Gazetteer.load()
 
     def place(code: str, lang: str) -> str:
-        try:
-            unit = gaz.soum(code) if len(code) > 3 else gaz.aimag(code)
-        except PemdeskError:
-            return code
-        return unit.name(lang)
+        from pemdesk.exporters.tables import place_name
+
+        return place_name(gaz, code, lang) if code else ""
 
     def visible_sites(ctx: Ctx) -> set[str] | None:
         """None: every site; else the ids this visitor may see."""
