@@ -47,8 +47,11 @@ def test_gallery_shows_thumbnails_with_time_bearing_position(
         make_jpeg(tmp_path / "a.jpg", lat=43.51234, lon=106.1, bearing=135.0, offset="+08:00"),
         make_jpeg(tmp_path / "b.jpg", color=(1, 2, 3), orientation=6),
     ]
+    from pemdesk.storage import photos as q
+
     with Store.open(demo_dir) as s:
         import_photos(s, srcs, ImportOptions(visit_id=visit_id))
+        unassigned_before = len(q.photos(s, unassigned=True))  # the demo has some of its own
     g = _gallery(qtbot, ops, demo_dir, visit_id)
     assert g.list.count() == 2
     texts = [g.list.item(i).text() for i in range(2)]
@@ -68,9 +71,8 @@ def test_gallery_shows_thumbnails_with_time_bearing_position(
         g.remove_selected()
     assert g.list.count() == 1
     with Store.open(demo_dir) as s:
-        from pemdesk.storage import photos as q
-
-        assert len(q.photos(s, unassigned=True)) == 1  # out of the visit, not deleted
+        # out of the visit, not deleted
+        assert len(q.photos(s, unassigned=True)) == unassigned_before + 1
 
 
 def test_viewer_rotates_the_view_only(qtbot, ops, demo_dir, tmp_path) -> None:
@@ -120,6 +122,8 @@ def test_import_dialog_cancel(qtbot, ops, demo_dir, tmp_path) -> None:
 
     for i in range(40):
         make_jpeg(tmp_path / "card" / f"p{i:02}.jpg", size=(1200, 900), color=(i * 5, 80, 80))
+    with Store.open(demo_dir) as s:
+        before = s.conn.execute("SELECT count(*) FROM photo").fetchone()[0]  # the demo's own
     dialog = PhotoImportDialog(demo_dir, paths=[tmp_path / "card"], ops=ops)
     qtbot.addWidget(dialog)
     with qtbot.waitSignal(dialog.imported, timeout=30_000) as done:
@@ -131,7 +135,7 @@ def test_import_dialog_cancel(qtbot, ops, demo_dir, tmp_path) -> None:
     summary = done.args[0]
     assert summary.cancelled and 2 <= summary.imported < 40
     with Store.open(demo_dir) as s:
-        assert s.conn.execute("SELECT count(*) FROM photo").fetchone()[0] == summary.imported
+        assert s.conn.execute("SELECT count(*) FROM photo").fetchone()[0] == before + summary.imported
 
 
 def test_photo_point_comparison_by_year(qtbot, ops, demo_dir, tmp_path) -> None:
@@ -215,15 +219,20 @@ def test_main_window_import_and_check_seals(qtbot, demo_dir, tmp_path) -> None:
 
 
 def test_add_imported_photos_to_the_visit_by_hand(qtbot, ops, demo_dir, tmp_path) -> None:
+    from pemdesk.storage import photos as q
+
     visit_id = _draft(demo_dir)
     with Store.open(demo_dir) as s:
+        demo_unassigned = len(q.photos(s, unassigned=True))  # the demo has some of its own
         import_photos(s, [make_jpeg(tmp_path / f"u{i}.jpg", color=(i * 70, 40, 40)) for i in range(3)],
                       ImportOptions(auto_assign=False))  # fmt: skip
     g = _gallery(qtbot, ops, demo_dir, visit_id)
     assert g.list.count() == 0
     dialog = g.add_unassigned()
     qtbot.addWidget(dialog)
-    qtbot.waitUntil(lambda: dialog.chooser.list.count() == 3, timeout=TIMEOUT)
+    qtbot.waitUntil(
+        lambda: dialog.chooser.list.count() == demo_unassigned + 3, timeout=TIMEOUT
+    )
     dialog.chooser.list.item(0).setSelected(True)
     dialog.chooser.list.item(2).setSelected(True)
     with qtbot.waitSignal(g.loaded, timeout=TIMEOUT):

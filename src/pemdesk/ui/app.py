@@ -52,7 +52,7 @@ def run(
     from pemdesk.ui.errors import install_excepthooks
     from pemdesk.ui.main_window import MainWindow
 
-    window = MainWindow(data_dir, demo=demo)
+    window = MainWindow(data_dir, demo=demo, plugins_later=True)
     install_excepthooks(window)
     window.show()
     code = app.exec()

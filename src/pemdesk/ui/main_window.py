@@ -171,8 +171,12 @@ class MainWindow(QMainWindow):
     site_selected = Signal(str)
     visit_opened = Signal(str)
     language_changed = Signal(str)
+    plugins_installed = Signal()
 
-    def __init__(self, data_dir: Path, demo: bool = False) -> None:
+    def __init__(self, data_dir: Path, demo: bool = False, *, plugins_later: bool = False) -> None:
+        """``plugins_later``: import and prepare the plug-ins off the GUI thread and install them
+        once ready (the program does this, so the window answers first; ``plugins_installed``
+        is emitted then). Without it they are installed before the constructor returns."""
         super().__init__()
         self.data_dir = data_dir
         self.demo = demo
@@ -282,7 +286,15 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self.resize(1180, 760)
         self.retranslate()
-        self._run_plugins()
+        self.plugins_ready = False
+        if plugins_later:
+            from pemdesk.ui.plugin_loader import PluginLoader
+
+            self._plugin_loader = PluginLoader(PLUGINS, self)
+            self._plugin_loader.ready.connect(self._run_plugins)
+            self._plugin_loader.start()
+        else:
+            self._run_plugins()
 
     # --- extension points ------------------------------------------------------------------
     def add_tab(self, widget: QWidget, title: str) -> int:
@@ -326,6 +338,8 @@ class MainWindow(QMainWindow):
         return None
 
     def _run_plugins(self) -> None:
+        if self.plugins_ready:
+            return
         for entry in PLUGINS:
             try:
                 module_name, _sep, function = entry.partition(":")
@@ -333,6 +347,8 @@ class MainWindow(QMainWindow):
             except Exception as exc:  # a broken plug-in must not stop the program from opening
                 log.exception("plug-in %s failed", entry)
                 show_error(self, exc)
+        self.plugins_ready = True
+        self.plugins_installed.emit()
 
     def run_with_progress(
         self,

@@ -14,7 +14,7 @@ def _session_entries() -> list[str]:
     value = settings().value(SESSION_KEY, [])
     if isinstance(value, str):
         return [value] if value else []
-    return [str(v) for v in value or []]
+    return [str(v) for v in value] if isinstance(value, list) else []
 
 
 def _set_session_entries(entries: list[str]) -> None:

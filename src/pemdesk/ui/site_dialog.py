@@ -245,7 +245,7 @@ class PlotDialog(_Dialog):
             if self.target_year.value() == self.target_year.minimum()
             else self.target_year.value(),
             notes=self.notes.toPlainText(),
-            **{key: _date_value(edit) for key, edit in self.dates.items()},
+            **{key: _date_value(edit) for key, edit in self.dates.items()},  # type: ignore[arg-type]
         )
 
     def save(self) -> None:

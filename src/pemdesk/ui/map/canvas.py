@@ -716,7 +716,7 @@ class MapCanvas(QWidget):
     def vertex_at(self, pos: QPointF) -> tuple[int, int, int] | None:
         if self.edit is None:
             return None
-        best, best_d = None, HANDLE_PX**2
+        best, best_d = None, float(HANDLE_PX**2)
         for pi, part in enumerate(self.edit.parts):
             for ri, ring in enumerate(part):
                 for vi, v in enumerate(ring):

@@ -240,13 +240,16 @@ class ImportDialog(QDialog):
         site_id = self.site.currentData()
         for row, f in enumerate(self.geofile.features):
             combo = self.table.cellWidget(row, 3)
+            assert isinstance(combo, QComboBox)
             target = default_target(f, site_id) or ""
             combo.setCurrentIndex(max(0, combo.findData(target)))
 
     def targets(self) -> dict[int, str]:
         out = {}
         for row in range(self.table.rowCount()):
-            out[row] = self.table.cellWidget(row, 3).currentData()
+            combo = self.table.cellWidget(row, 3)
+            assert isinstance(combo, QComboBox)
+            out[row] = combo.currentData()
         return out
 
     def do_import(self) -> None:
@@ -305,9 +308,9 @@ class CornersDialog(QDialog):
         self.zone.setRange(0, 60)
         self.zone.setSpecialValueText(_("from the text"))
         self.site = _site_combo(self, self.sites, site_id)
-        self.result = QLabel(self)
-        self.result.setWordWrap(True)
-        self.result.setTextFormat(Qt.TextFormat.RichText)
+        self.result = QLabel(self)  # type: ignore[method-assign,assignment]
+        self.result.setWordWrap(True)  # type: ignore[attr-defined]
+        self.result.setTextFormat(Qt.TextFormat.RichText)  # type: ignore[attr-defined]
         check = QPushButton(_("Check"), self)
         check.clicked.connect(self.check)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
@@ -325,7 +328,7 @@ class CornersDialog(QDialog):
         layout.addWidget(self.text, 1)
         layout.addLayout(form)
         layout.addWidget(check)
-        layout.addWidget(self.result)
+        layout.addWidget(self.result)  # type: ignore[arg-type]
         layout.addWidget(buttons)
 
     def check(self) -> bool:
@@ -339,7 +342,7 @@ class CornersDialog(QDialog):
             self.polygon = coords.corners_to_polygon(corners)
         except PemdeskError as exc:
             self.polygon = None
-            self.result.setText(html.escape(exc.message(_lang())))
+            self.result.setText(html.escape(exc.message(_lang())))  # type: ignore[attr-defined]
             self.apply_button.setEnabled(False)
             return False
         lines = [
@@ -363,7 +366,7 @@ class CornersDialog(QDialog):
             )
         for lon, lat in corners:
             lines.append(html.escape(coords.describe(lon, lat).dms))
-        self.result.setText("<br>".join(lines))
+        self.result.setText("<br>".join(lines))  # type: ignore[attr-defined]
         self.apply_button.setEnabled(self.site.currentData() is not None)
         return True
 

@@ -24,6 +24,11 @@ def boundaries_model() -> MapModel:
     return m
 
 
+def prepare() -> None:
+    """Off the GUI thread, before ``install`` (see ``pemdesk.ui.plugin_loader``)."""
+    boundaries_model()
+
+
 def install(window: Any) -> MapWidget:
     widget = MapWidget(window.ops, window, model=boundaries_model())
     window.add_tab(widget, N_("Map"))

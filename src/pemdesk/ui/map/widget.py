@@ -183,7 +183,7 @@ class MapWidget(QWidget):
         self,
         text: str,
         slot: Any,
-        shortcut: str | QKeySequence | None = None,
+        shortcut: str | QKeySequence | QKeySequence.StandardKey | None = None,
         checkable: bool = False,
     ) -> QAction:
         action = QAction(_(text), self)

@@ -67,7 +67,7 @@ class PhotoPointCompare(QDialog):
         ops.run(
             lambda store: load_series(store, photo_point_id),
             self._show,
-            lambda e: shiboken6.isValid(self) and show_error(self, e),
+            lambda e: show_error(self, e) if shiboken6.isValid(self) else None,
         )
 
     def _show(self, data: SeriesData) -> None:

@@ -344,6 +344,8 @@ class PhotoGallery(QWidget):
         if not name:
             return
         site_id, text = self.site_id, name.strip()
+        if site_id is None:
+            return
         self.ops.write(
             lambda store: create_photo_point_from(store, photo.id, site_id, text),
             on_failure=self._failed,

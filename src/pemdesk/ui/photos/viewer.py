@@ -33,8 +33,8 @@ def load_preview(store: Any, photo: model.Photo, original: bool = False) -> QIma
         from pemdesk.photos.files import register_heif, upright
 
         register_heif()
-        with Image.open(original_path(store, photo)) as im:
-            im = upright(im.convert("RGB"), photo.orientation)
+        with Image.open(original_path(store, photo)) as opened:
+            im = upright(opened.convert("RGB"), photo.orientation)
             data = im.tobytes()
             image = QImage(data, im.width, im.height, im.width * 3, QImage.Format.Format_RGB888)
             return image.copy()  # own the pixels: ``data`` goes away
@@ -96,7 +96,7 @@ class PhotoViewer(QDialog):
         self.ops.run(
             lambda store: load_preview(store, photo, original),
             self._show,
-            lambda e: shiboken6.isValid(self) and show_error(self, e),
+            lambda e: show_error(self, e) if shiboken6.isValid(self) else None,
         )
 
     def _show(self, image: QImage) -> None:
@@ -120,7 +120,8 @@ class PhotoViewer(QDialog):
             pixmap = pixmap.transformed(
                 QTransform().rotate(self.rotation), Qt.TransformationMode.SmoothTransformation
             )
-        area = self.picture.parentWidget().size() if self.picture.parentWidget() else self.size()
+        parent = self.picture.parentWidget()
+        area = parent.size() if parent is not None else self.size()
         if pixmap.width() > area.width() or pixmap.height() > area.height():
             pixmap = pixmap.scaled(
                 area, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation

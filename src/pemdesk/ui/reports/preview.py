@@ -127,13 +127,13 @@ class ReportPreview(QDialog):
         self.pages_layout = QVBoxLayout(self.pages)
         self.pages_layout.setAlignment(Qt.AlignmentFlag.AlignHCenter)
         self.pages.setStyleSheet("background: #7a7f85;")
-        self.scroll = QScrollArea()
-        self.scroll.setWidget(self.pages)
-        self.scroll.setWidgetResizable(True)
+        self.scroll_area = QScrollArea()
+        self.scroll_area.setWidget(self.pages)
+        self.scroll_area.setWidgetResizable(True)
 
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
-        layout.addWidget(self.scroll, 1)
+        layout.addWidget(self.scroll_area, 1)
         layout.addWidget(self.status)
 
         self.lang.currentIndexChanged.connect(self.regenerate)
@@ -180,8 +180,9 @@ class ReportPreview(QDialog):
     def _show_pages(self) -> None:
         while self.pages_layout.count():
             item = self.pages_layout.takeAt(0)
-            if item.widget() is not None:
-                item.widget().deleteLater()
+            widget = item.widget() if item is not None else None
+            if widget is not None:
+                widget.deleteLater()
         factor = int(self.zoom.currentData()) / 100
         for image in self.images:
             label = QLabel()

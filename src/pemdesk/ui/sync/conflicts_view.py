@@ -204,8 +204,8 @@ class ConflictsDialog(QDialog):
             group.button(0).setChecked(True)
             self._choices[unit.conflict_id] = group
         self.table.resizeRowsToContents()
-        unit = next((u for u in conflict.units if GEOMETRY_FIELDS & set(u.fields)), None)
-        if unit is not None:
+        geometry_unit = next((u for u in conflict.units if GEOMETRY_FIELDS & set(u.fields)), None)
+        if geometry_unit is not None:
             name = next(f for f in unit.fields if f in GEOMETRY_FIELDS)
             self.geometry_view.set_geometries(unit.a.get(name), unit.b.get(name), ("A", "B"))
             self.geometry_view.show()

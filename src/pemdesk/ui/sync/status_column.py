@@ -86,7 +86,7 @@ class SyncStatusProxy(QIdentityProxyModel):
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if index.isValid() and index.column() == self.extra:
-            visit = self.sourceModel().visit(index.row())
+            visit = self._visits().visit(index.row())
             state = self.status.get(visit.id)
             if state is None:
                 return None
@@ -105,8 +105,12 @@ class SyncStatusProxy(QIdentityProxyModel):
             return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
         return super().flags(index)
 
+    def _visits(self) -> Any:
+        """The visits model this column is added to."""
+        return self.sourceModel()
+
     def refresh(self) -> None:
-        source = self.sourceModel()
+        source = self._visits()
         ids = [source.visit(r).id for r in range(source.rowCount())]
         if not ids:
             return
