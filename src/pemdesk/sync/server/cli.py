@@ -55,11 +55,29 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("name")
     add.add_argument("--role", choices=ROLES, default="monitor")
     for name, text in (("monitors", "list monitors"), ("devices", "list devices and last sync"),
-                       ("conflicts", "list open conflicts")):
+                       ("conflicts", "list open conflicts; or: conflicts resolve ID --keep "
+                                     "server|incoming"),
+                       ("codes", "list enrolment codes; --cancel ID|CODE cancels an unused one"),
+                       ("seals", "check every sealed visit against the records now on the "
+                                 "server (CHANGED when tampered with)")):
         p = asub.add_parser(name, help=text)
         p.add_argument("--json", action="store_true")
+        if name == "conflicts":
+            p.add_argument("action", nargs="?", choices=["resolve"])
+            p.add_argument("conflict_id", nargs="?")
+            p.add_argument("--keep", choices=["server", "incoming"])
+        if name == "codes":
+            p.add_argument("--cancel", metavar="ID", help="cancel this unused code")
     revoke = asub.add_parser("revoke", help="revoke a device (a lost or stolen laptop)")
     revoke.add_argument("device_id")
+    unrevoke = asub.add_parser("unrevoke", help="let a revoked device sync again (it was found)")
+    unrevoke.add_argument("device_id")
+    backup = asub.add_parser("backup", help="consistent online backup of the database and the "
+                             "photo files into an empty folder (SQLite and PostgreSQL)")
+    backup.add_argument("folder", type=Path)
+    restore = asub.add_parser("restore", help="restore a backup into this server (stop the "
+                              "server first); it gets a new epoch so every laptop re-syncs")
+    restore.add_argument("folder", type=Path)
     for module_name in ADMIN_MODULES:
         importlib.import_module(module_name).register_admin(asub)
     for module_name in COMMAND_MODULES:
@@ -138,6 +156,8 @@ def serve(args: argparse.Namespace) -> int:
 
 
 def admin(args: argparse.Namespace) -> int:
+    from pemdesk.sync.server import admin_ops as ops
+
     store = ServerStore.open(args.data_dir, args.database_url)
     try:
         what = args.admin_command
@@ -169,8 +189,54 @@ def admin(args: argparse.Namespace) -> int:
             _print_rows(store.monitors(), args.json)
         elif what == "devices":
             _print_rows(store.devices(), args.json)
+        elif what == "conflicts" and args.action == "resolve":
+            if not args.conflict_id or not args.keep:
+                print("usage: admin conflicts resolve ID --keep server|incoming", file=sys.stderr)
+                return 2
+            done = ops.resolve_conflict(store, args.conflict_id, args.keep)
+            print(f"Resolved: {done['entity']} {done['id']} keeps the {args.keep} value "
+                  f"(version {done['version']})")
         elif what == "conflicts":
             _print_rows(store.conflicts(), args.json)
+        elif what == "codes":
+            if args.cancel:
+                if not ops.cancel_code(store, args.cancel):
+                    print(f"No single unused code matches {args.cancel}", file=sys.stderr)
+                    return 1
+                print(f"Cancelled {args.cancel}")
+            else:
+                _print_rows(ops.codes(store), args.json)
+        elif what == "unrevoke":
+            if not ops.unrevoke(store, args.device_id):
+                print(f"No revoked device {args.device_id}", file=sys.stderr)
+                return 1
+            print(f"Device {args.device_id} may sync again")
+        elif what == "backup":
+            made = ops.backup(store, args.folder)
+            print(f"Backup in {args.folder}: {sum(t['rows'] for t in made['tables'].values())} "
+                  f"rows, {made['blobs']} photo files, epoch {made['epoch']}, "
+                  f"latest change {made['latest_seq']}")
+        elif what == "restore":
+            done = ops.restore(store, args.folder)
+            print(f"Restored from {args.folder}: new epoch {done['epoch']} (was "
+                  f"{done['restored_from']}); laptops will re-sync what the backup lacks.")
+        elif what == "seals":
+            from pemdesk.sync.server import seal_receipts
+
+            seal_receipts.check_seals(store, via="admin")
+            status = {r["visit_id"]: r["status"] for r in seal_receipts.all_receipts(store)}
+            rows = [{**r, "seal": status.get(r["visit_id"], "?")} for r in ops.seal_changes(store)]
+            if args.json:
+                _print_rows(rows, True)
+            else:
+                for r in rows:
+                    print(f"{r['visit_id']}  seal {r['seal']}  {r['status']}")
+                    for change in r["changes"][:20]:
+                        print(f"    {change}")
+                if not rows:
+                    print("(no sealed visits)")
+            if any(r["status"] == ops.CHANGED for r in rows):
+                return 3
         elif what == "revoke":
             if not store.revoke(args.device_id):
                 print(f"No active device {args.device_id}", file=sys.stderr)
