@@ -563,3 +563,30 @@ def _iso_utc(text: str) -> int:
 
 
 __all__ = ["read_file", "Profile", "ColumnMap", "DEFAULT_TZ", "parse_column", "parse_offset"]
+
+
+def inspect_columns(path: Path | str) -> tuple[int, list[str], list[str]]:
+    """(1-based header line, column titles, the first lines of the file) for a mapping dialog;
+    titles are empty when the file is not a table (its own reader knows its layout)."""
+    from pemdesk.instruments.tabular import locate
+
+    path = Path(path)
+    data = path.read_bytes()[: 4 * 1024 * 1024]
+    if path.suffix.lower() in (".xlsx", ".xlsm", ".xls", ".ods"):
+        from python_calamine import CalamineWorkbook
+
+        sheet = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python()
+        rows = [[_cell(c) for c in row] for row in sheet[:2000]]
+        lines = [",".join(r) for r in rows[:40]]
+    else:
+        text = decode(data, path)
+        lines = text.splitlines()[:40]
+        all_lines = text.splitlines()[:5000]
+        if all_lines and all_lines[0].startswith("sep="):
+            all_lines = all_lines[1:]
+        rows = split_rows("\n".join(all_lines), sniff_delimiter(all_lines))
+    try:
+        header, _start, _units = locate(Table(path=path, rows=rows, head_text=""))
+    except Exception:  # noqa: BLE001 - not a table the generic reader understands
+        return 0, [], lines
+    return header + 1, [c.strip().strip('"') for c in rows[header]], lines

@@ -80,6 +80,7 @@ PLUGINS: list[str] = [
     "pemdesk.ui.sync:install",
     "pemdesk.ui.map.install:install",
     "pemdesk.ui.reports:install",
+    "pemdesk.ui.readings:install",
     "pemdesk.ui.about:install",
     "pemdesk.ui.photos.window:install",
     "pemdesk.ui.rehab:install",
