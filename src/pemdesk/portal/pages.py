@@ -384,7 +384,7 @@ def _seal_status(rm: Any, digest: str) -> dict[str, Any]:
     return {"status": "genuine" if genuine else "changed", "digest": digest, "visit_id": vid,
             "site_id": row[0], "revision": row[1], "sealed_at": hit["sealed_at"],
             "superseded_by": check.superseded_by,
-            "problems": [p.as_json() for p in check.problems][:20]}
+            "problems": [{"code": p.code, "mn": p.mn, "en": p.en} for p in check.problems][:20]}
 
 
 def _stage_colours(lang: str) -> list[tuple[str, str, str]]:

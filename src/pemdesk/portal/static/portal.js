@@ -12,7 +12,8 @@
     var labels = rows.map(function (r) { return r[0]; });
     var opts = {
       width: Math.max(320, el.clientWidth), height: 260,
-      scales: { x: { time: false } },
+      scales: { x: { time: false }, y: { range: function (u, lo, hi) { return [0, Math.max(1, hi) * 1.1]; } } },
+      legend: { show: false },
       axes: [{ values: function (u, vals) { return vals.map(function (v) { return labels[v] || ""; }); } }, {}],
       series: [{}, { label: el.dataset.label || "", stroke: "#2e6b45", fill: "rgba(46,107,69,0.25)",
                      paths: uPlot.paths.bars({ size: [0.8, 40] }) }]
