@@ -87,3 +87,37 @@ def test_capture_can_be_suppressed_for_remote_changes_only_inside_its_transactio
     store.save(site)
     assert [op for op, _ in ops(store, site.id)] == ["patch"]
     assert store.conn.execute("SELECT applying_remote FROM sync_ctx").fetchone() == (0,)
+
+
+def test_floats_are_exact_when_handed_out_and_overwritten_values_keep_their_order(
+    store: Store,
+) -> None:
+    from pemdesk.storage import sync_client as sc
+
+    site = make_site(store)
+    site.lon = 105.84442185152504
+    store.save(site)
+    site.lon = 106.12345678901234
+    store.save(site)
+    by_seq = {o["device_seq"]: o for o in sc.pending_ops(store, limit=None)}
+    lons = [o["fields"].get("lon") for o in by_seq.values() if o["entity_id"] == site.id]
+    # The last write travels exactly; the overwritten one keeps its place in history.
+    assert lons[-1] == 106.12345678901234
+    assert lons[-2] is not None and abs(lons[-2] - 105.84442185152504) < 1e-9
+    again = {o["device_seq"]: o["fields"] for o in sc.pending_ops(store, limit=None)}
+    assert again == {s: o["fields"] for s, o in by_seq.items()}, "handed out once, then frozen"
+
+
+def test_bulk_creates_reserve_their_sequence_numbers_in_write_order(store: Store) -> None:
+    visit = make_visit(store, make_site(store))
+    store.add_observations(
+        [model.Observation(visit.id, "air.pm10", value_num=1 / 3 + i) for i in range(5)]
+    )
+    later = store.save(model.Finding(visit.id, "dust", "Тоос"))
+    rows = store.outbox()
+    seqs = [r["device_seq"] for r in rows]
+    assert seqs == list(range(1, len(seqs) + 1)), "dense, nothing reserved is lost"
+    obs = [r for r in rows if r["entity"] == "observation"]
+    assert len(obs) == 5 and all(r["op"] == "create" for r in obs)
+    assert obs[-1]["device_seq"] < next(r["device_seq"] for r in rows if r["entity_id"] == later.id)
+    assert json.loads(obs[1]["fields"])["value_num"] == 1 / 3 + 1

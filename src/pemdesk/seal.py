@@ -24,12 +24,12 @@ The signature covers ``b"PEMDESK-SEAL-1\\n" + digest`` (hex, ASCII).
 from __future__ import annotations
 
 import hashlib
-import json
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from pemdesk.canonical import canonical_json  # noqa: F401  (one definition)
 from pemdesk.device_key import verify_signature
 from pemdesk.errors import InvalidInput
 
@@ -143,12 +143,6 @@ def visit_document(
     for name, fields in sections.items():
         doc[name] = sorted((_pick(r, fields) for r in rows[name]), key=lambda r: str(r["id"]))
     return doc
-
-
-def canonical_json(value: Any) -> bytes:
-    return json.dumps(
-        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-    ).encode("utf-8")
 
 
 def digest(document: Mapping[str, Any]) -> str:

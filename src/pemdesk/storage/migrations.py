@@ -372,12 +372,43 @@ def m008_readings(conn: sqlite3.Connection) -> None:
         outbox.install_capture_triggers(conn, table, schema_version=2)
 
 
+def m009_exact_outbox(conn: sqlite3.Connection) -> None:
+    """Exact numbers in the outbox and cheap bulk capture (see ``outbox.py``): ops are refined
+    with their exact float values once, when first handed out (``exact``); bulk inserts reserve
+    a block of device sequence numbers in ``sync_outbox_reserved``."""
+    run_script(conn,
+        """
+        ALTER TABLE sync_outbox ADD COLUMN exact INTEGER NOT NULL DEFAULT 0;
+        UPDATE sync_outbox SET exact = 1 WHERE state <> 'pending' OR sent_at IS NOT NULL;
+        CREATE TABLE sync_outbox_reserved (
+            first_seq INTEGER PRIMARY KEY, entity TEXT NOT NULL, ids TEXT NOT NULL,
+            hlc TEXT NOT NULL, schema_version INTEGER NOT NULL
+        );
+        -- Pulled changes this laptop could not apply: kept whole, the pull goes on without them.
+        -- settled_at: a later version of the same record was applied (the problem is over).
+        CREATE TABLE sync_quarantine (
+            id INTEGER PRIMARY KEY, entity TEXT NOT NULL, entity_id TEXT NOT NULL,
+            version INTEGER, change TEXT NOT NULL, error TEXT NOT NULL, received_at TEXT NOT NULL,
+            settled_at TEXT
+        );
+        CREATE INDEX sync_quarantine_record ON sync_quarantine(entity, entity_id);
+        -- Local edits the server refused: the refused values stay here as evidence, with why.
+        CREATE TABLE sync_refusal (
+            op_id TEXT PRIMARY KEY, entity TEXT NOT NULL, entity_id TEXT NOT NULL,
+            op TEXT NOT NULL, fields TEXT NOT NULL, reason TEXT NOT NULL, refused_at TEXT NOT NULL,
+            server_version INTEGER, seen INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE INDEX sync_refusal_record ON sync_refusal(entity, entity_id);
+        """
+    )
+
+
 Migration = Callable[[sqlite3.Connection], None]
 
 # Index i holds the migration that takes the schema from version i to i + 1.
 MIGRATIONS: list[Migration] = [m001_initial, m002_blobs_and_seals, m003_seal_receipts,
                            m004_sync_client, m005_rehab, m006_cases, m007_waypoints,
-                           m008_readings]
+                           m008_readings, m009_exact_outbox]
 
 SCHEMA_VERSION = len(MIGRATIONS)
 

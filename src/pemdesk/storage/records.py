@@ -55,7 +55,8 @@ def table_of(record_type: type) -> str:
 _COLUMN_FIELDS: dict[type, tuple[str, ...]] = {}
 
 
-def _column_fields(record_type: type) -> tuple[str, ...]:
+def column_fields(record_type: type) -> tuple[str, ...]:
+    """The record's fields that are columns of its table, in declaration order."""
     names = _COLUMN_FIELDS.get(record_type)
     if names is None:
         names = tuple(f.name for f in dataclasses.fields(record_type) if f.name not in LINK_FIELDS)
@@ -65,7 +66,7 @@ def _column_fields(record_type: type) -> tuple[str, ...]:
 
 def to_row(record: Any) -> dict[str, Any]:
     row: dict[str, Any] = {}
-    for name in _column_fields(type(record)):
+    for name in column_fields(type(record)):
         value = getattr(record, name)
         if value is None or type(value) in (str, int, float):
             pass

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import operator
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -20,11 +21,12 @@ import sqlite_utils
 from pemdesk import model
 from pemdesk.errors import InvalidInput, NotFound
 from pemdesk.ids import utc_now
+from pemdesk.storage import outbox as _outbox
 from pemdesk.storage.db import DB_FILENAME, connect, storage_error, wrap_storage_errors
 from pemdesk.storage.migrations import SCHEMA_VERSION
-from pemdesk.storage.outbox import capture_creates
-from pemdesk.storage.records import from_row, table_of, to_row
+from pemdesk.storage.records import column_fields, from_row, table_of, to_row
 
+_PLAIN_TYPES = frozenset({str, int, float, type(None)})
 T = TypeVar("T")
 
 _NAMES_MN = {
@@ -223,18 +225,46 @@ class Store:
             visit_ids = {o.visit_id for o in observations}
             for visit_id in visit_ids:
                 self._check_visit_editable(visit_id)
-            for o in observations:
-                self._validate_observation(o)
+            self._validate_observations(observations)
             now = utc_now()
-            rows = [to_row(o) | {"created_at": now, "updated_at": now} for o in observations]
-            cols = list(rows[0])
+            names = column_fields(model.Observation)
+            get = operator.attrgetter(*names)
+            plain = _PLAIN_TYPES
+            rows = []
+            for o in observations:
+                values = get(o)
+                if not set(map(type, values)) <= plain:
+                    values = tuple(to_row(o).values())
+                rows.append((*values, now, now))
+            cols = [*names, "created_at", "updated_at"]
             sql = (
                 f"INSERT INTO observation ({', '.join(cols)}) "
                 f"VALUES ({', '.join('?' for _ in cols)})"
             )
-            self.conn.executemany(sql, [[r[c] for c in cols] for r in rows])
-            capture_creates(self.conn, "observation", rows, SCHEMA_VERSION)
+            self.conn.executemany(sql, rows)
+            _outbox.reserve_creates(self.conn, "observation", [o.id for o in observations], 1)
         return len(rows)
+
+    def _validate_observations(self, observations: Sequence[model.Observation]) -> None:
+        """``_validate_observation`` for many: plain in-range numbers are checked inline (the
+        common case of a bulk import), anything else goes through the full check."""
+        from pemdesk.catalogue import Catalogue
+
+        catalogue = Catalogue.load()
+        ranges: dict[str, tuple[float, float] | None] = {}
+        for o in observations:
+            if o.indicator not in ranges:
+                ind = catalogue.get(o.indicator)
+                ranges[o.indicator] = (
+                    (ind.valid_min, ind.valid_max)
+                    if ind.value_type == "number" and ind.valid_min is not None
+                    and ind.valid_max is not None else None)
+            bounds = ranges[o.indicator]
+            value = o.value_num
+            if (bounds is not None and type(value) is float and o.value_text is None
+                    and bounds[0] <= value <= bounds[1]):
+                continue  # finite (NaN and ±inf fail the range test) and in range
+            self._validate_observation(o)
 
     def delete(self, record_type: type, record_id: str) -> None:
         """Soft delete: the row stays as a tombstone so the deletion can sync."""
@@ -509,14 +539,30 @@ class Store:
             )
 
     def pending_changes(self) -> int:
+        self.settle_outbox()
         return self._query("SELECT count(*) AS n FROM sync_outbox WHERE state='pending'")[0]["n"]
 
+    def settle_outbox(self) -> None:
+        """Expand bulk-captured creates into ops (see ``outbox.py``)."""
+        with wrap_storage_errors(self.path), self.atomic():
+            _outbox.settle(self.conn)
+
     def outbox(self, entity_id: str | None = None) -> list[dict[str, Any]]:
+        """Outbox entries with their exact values (refined now if they were not yet)."""
+        self.settle_outbox()
         if entity_id is None:
-            return self._query("SELECT * FROM sync_outbox ORDER BY device_seq")
-        return self._query(
-            "SELECT * FROM sync_outbox WHERE entity_id=? ORDER BY device_seq", [entity_id]
-        )
+            rows = self._query("SELECT * FROM sync_outbox ORDER BY device_seq")
+        else:
+            rows = self._query(
+                "SELECT * FROM sync_outbox WHERE entity_id=? ORDER BY device_seq", [entity_id]
+            )
+        with wrap_storage_errors(self.path), self.atomic():
+            done = _outbox.materialize(self.conn, [
+                (r["device_seq"], r["entity"], r["entity_id"], r["op"], r["fields"],
+                 r["base_version"]) for r in rows if r["state"] == "pending"])
+        for r in rows:
+            r["fields"] = done.get(r["device_seq"], r["fields"])
+        return rows
 
     def is_empty(self) -> bool:
         return not self._query("SELECT 1 FROM site LIMIT 1")

@@ -18,6 +18,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from pemdesk.ids import new_id, utc_now
+from pemdesk.storage import outbox
 from pemdesk.storage.db import wrap_storage_errors
 
 if TYPE_CHECKING:
@@ -144,6 +145,7 @@ def pending_ops(store: Store, limit: int | None = 500, after: int | None = None)
     Ops of local-only records (demo data) come out as ``skip`` placeholders.
     """
     conn = store.conn
+    store.settle_outbox()
     start = high_water(store) if after is None else after
     # An op never acknowledged is sent even if the server's high water is past it: either the
     # answer was lost (the server returns its stored result) or this folder is a clone whose
@@ -160,7 +162,12 @@ def pending_ops(store: Store, limit: int | None = 500, after: int | None = None)
         sql += " LIMIT ?"
         params.append(limit)
     with wrap_storage_errors(store.path):
-        rows = conn.execute(sql, params).fetchall()
+        with store.atomic():
+            rows = conn.execute(sql, params).fetchall()
+            # Exact floats, frozen from now on (see outbox.py).
+            done = outbox.materialize(conn, [(r[0], r[2], r[3], r[4], r[5], r[6]) for r in rows])
+        if done:
+            rows = [(*r[:5], done.get(r[0], r[5]), *r[6:]) for r in rows]
         local_only = _LocalOnly(conn)
         local_only.prime((r[2], r[3], r[4]) for r in rows if r[4] != "resolve")
         ops: list[dict[str, Any]] = []
@@ -267,6 +274,7 @@ def set_high_water(store: Store, value: int) -> None:
 
 
 def _pending_keys(conn: sqlite3.Connection) -> set[tuple[str, str]]:
+    outbox.settle(conn)
     return {(r[0], r[1]) for r in conn.execute(
         "SELECT DISTINCT entity, entity_id FROM sync_outbox WHERE state = 'pending'")}
 
@@ -396,6 +404,7 @@ def sync_status(store: Store, entity: str, ids: Sequence[str]) -> dict[str, Stat
     ``pending`` (changed, not yet sent), ``sent`` (sent, not yet confirmed), ``confirmed``
     (the server has this version) or ``conflict`` (the server kept two versions)."""
     conn = store.conn
+    store.settle_outbox()
     out: dict[str, Status] = {}
     local_only = _LocalOnly(conn)
     for i in range(0, len(ids), 500):
@@ -430,6 +439,7 @@ def record_sync_status(store: Store, entity: str, entity_id: str) -> Status:
 def summary(store: Store) -> dict[str, Any]:
     """Counts for the status bar and ``pemdesk sync status``."""
     conn = store.conn
+    store.settle_outbox()
     hw = high_water(store)
     pending = conn.execute("SELECT count(*) FROM sync_outbox WHERE state = 'pending' AND "
                            "device_seq > ?", [hw]).fetchone()[0]

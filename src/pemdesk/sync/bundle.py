@@ -39,6 +39,7 @@ from nacl.public import SealedBox
 from nacl.signing import SigningKey, VerifyKey
 
 from pemdesk import __version__
+from pemdesk.canonical import canonical_json  # noqa: F401  (one definition)
 from pemdesk.durable import fsync_dir
 from pemdesk.errors import PemdeskError
 from pemdesk.ids import new_id, utc_now
@@ -132,13 +133,6 @@ def verify_key_from_hex(text: str) -> VerifyKey:
         return VerifyKey(raw)
     except (ValueError, TypeError) as exc:
         raise _damaged(f"bad public key {text!r}: {exc}") from exc
-
-
-def canonical_json(value: Any) -> bytes:
-    """Sorted keys, no spaces, UTF-8: the same value always gives the same bytes."""
-    return json.dumps(
-        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-    ).encode("utf-8")
 
 
 def _signed_message(manifest_bytes: bytes) -> bytes:

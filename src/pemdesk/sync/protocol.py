@@ -19,6 +19,7 @@ from typing import Any, TypedDict
 
 import zstandard
 
+from pemdesk.canonical import canonical_json  # noqa: F401  (one definition)
 from pemdesk.sync.schema import REGISTRY as ENTITY_RULES  # noqa: F401  (compat name)
 from pemdesk.sync.schema import Entity, Policy  # noqa: F401
 from pemdesk.sync.schema import entity as schema_entity
@@ -113,11 +114,6 @@ class ProtocolError(Exception):
 
 
 # --- canonical JSON and bodies ---------------------------------------------------------------
-def canonical_json(value: Any) -> bytes:
-    """Sorted keys, no spaces, UTF-8: the same value always gives the same bytes."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
-
-
 def encode_body(value: Any, encoding: str = "zstd", level: int = 3) -> bytes:
     raw = json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
     return compress(raw, encoding, level)
