@@ -36,6 +36,7 @@ from PySide6.QtWidgets import QWidget
 from pemdesk import i18n
 from pemdesk.geo import symbology as sym
 from pemdesk.geo.mapdata import (
+    BASE_LABEL_KINDS,
     MAX_ZOOM,
     MIN_ZOOM,
     MapModel,
@@ -49,11 +50,12 @@ from pemdesk.geo.plotedit import EditGeometry
 from pemdesk.ui.map.render import LayerPainter, render_box, world_transform
 
 TILE_BUDGET_S = 0.008  # label layout between frames, per event-loop turn
-MARGIN_PX = 64  # the view image reaches this far beyond the view (small drags only move it)
+MARGIN_PX = 0  # the first image of a view is the view: fastest to a complete view
 PREFETCH_MARGIN_PX = 320  # and, when rendering is cheap, this far once the view is complete
 PREFETCH_IF_UNDER_S = 0.012  # CPU time of the last view render below which prefetching pays
 LABEL_IMAGE_CACHE = 3000
 HANDLE_PX = 8
+_HALO_OFFSETS = [(dx, dy) for dx in (-1.2, 0, 1.2) for dy in (-1.2, 0, 1.2) if dx or dy]
 
 LABEL_STYLES = {
     "aimag": sym.AIMAG_LABEL,
@@ -114,6 +116,10 @@ class MapCanvas(QWidget):
         )
         self._last_render_cpu = 0.0
         self.render_count = 0
+        self._warm_index = 0
+        self._warm_for: tuple[int, str] | None = None
+        self._fonts: dict[str, tuple[QFont, QFontMetricsF]] = {}
+        self._sprites_warm = False
         self._generation = 0
         # live position (GPS): lon, lat, accuracy in metres; None when there is none
         self.gps: tuple[float, float, float | None] | None = None
@@ -304,21 +310,49 @@ class MapCanvas(QWidget):
     def _render_pending(self) -> None:
         if not self.view_complete():
             self.render_view_image()
-            self.update()
-            return
+            if not (self._last_render_cpu < PREFETCH_IF_UNDER_S and self.show_labels):
+                self.update()
+                return
+            # a cheap view: its labels in the same turn, so one frame shows it complete
         if self.show_labels and self._labels_stale():
             self._layout_labels()
             self.update()
             return
         if self._wants_prefetch():
             self.render_view_image(PREFETCH_MARGIN_PX)
+            return
+        self._warm_labels()
+
+    def _warm_labels(self) -> None:
+        """While idle, make the label images of the boundaries and the basemap (a few hundred)
+        so that the first view of another scale does not wait for them."""
+        started = time.perf_counter()
+        if not self._sprites_warm:
+            self._sprites_warm = True
+            self.layer_painter.warm_sprites()
+            return
+        lang = i18n.get_language()
+        labels = self.model.labels
+        while self._warm_index < len(labels) and time.perf_counter() - started < TILE_BUDGET_S:
+            lb = labels[self._warm_index]
+            self._warm_index += 1
+            if lb.kind in BASE_LABEL_KINDS or lb.kind == "site":
+                self._label_image(lb.text(lang), lb.kind)
+
+    def _warm_left(self) -> bool:
+        if self._warm_for != (id(self.model), i18n.get_language()):
+            self._warm_for = (id(self.model), i18n.get_language())
+            self._warm_index = 0
+        return self.show_labels and self._warm_index < len(self.model.labels)
 
     def work_left(self) -> bool:
-        """Rendering or labels still to do between frames (prefetch is not required work)."""
+        """Rendering or labels still to do between frames (prefetch and label warm-up are idle
+        work, not needed for the view)."""
         return (
             not self.view_complete()
             or (self.show_labels and self._labels_stale())
             or self._wants_prefetch()
+            or self._warm_left()
         )
 
     def complete(self) -> bool:
@@ -386,31 +420,48 @@ class MapCanvas(QWidget):
         if img is not None:
             return img
         style = LABEL_STYLES.get(kind, sym.SOUM_LABEL)
-        font = QFont(self.font())
-        font.setPointSizeF(style.size_pt)
-        font.setBold(style.bold)
-        font.setItalic(style.italic)
-        if style.spacing:
-            font.setLetterSpacing(QFont.SpacingType.AbsoluteSpacing, style.spacing)
-        fm = QFontMetricsF(font)
+        font, fm = self._label_font(kind, style)
         w, h = math.ceil(fm.horizontalAdvance(text)) + 4, math.ceil(fm.height()) + 2
+        at = QPointF(2, fm.ascent() + 1)
         img = QImage(w, h, QImage.Format.Format_ARGB32_Premultiplied)
         img.fill(Qt.GlobalColor.transparent)
-        p = QPainter(img)
-        p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-        path = QPainterPath()
-        path.addText(QPointF(2, fm.ascent() + 1), font, text)
         if style.halo:
-            p.setPen(
-                QPen(QColor(style.halo), 3, c=Qt.PenCapStyle.RoundCap, j=Qt.PenJoinStyle.RoundJoin)
-            )
-            p.drawPath(path)
-        p.fillPath(path, QColor(style.colour))
+            # the halo: the text drawn once in the halo colour, blitted around (drawing the
+            # glyphs eight times, or stroking their outlines, costs several times more)
+            halo = QImage(w, h, QImage.Format.Format_ARGB32_Premultiplied)
+            halo.fill(Qt.GlobalColor.transparent)
+            hp = QPainter(halo)
+            hp.setFont(font)
+            hp.setPen(QColor(style.halo))
+            hp.drawText(at, text)
+            hp.end()
+        p = QPainter(img)
+        p.setRenderHint(QPainter.RenderHint.TextAntialiasing, True)
+        p.setFont(font)
+        if style.halo:
+            for dx, dy in _HALO_OFFSETS:
+                p.drawImage(QPointF(dx, dy), halo)
+        p.setPen(QColor(style.colour))
+        p.drawText(at, text)
         p.end()
         if len(self._label_cache) > LABEL_IMAGE_CACHE:
             self._label_cache.clear()
         self._label_cache[key] = img
         return img
+
+    def _label_font(self, kind: str, style: sym.LabelStyle) -> tuple[QFont, QFontMetricsF]:
+        key = kind  # (fonts are dropped when the widget's font changes)
+        got = self._fonts.get(key)
+        if got is None:
+            font = QFont(self.font())
+            font.setPointSizeF(style.size_pt)
+            font.setBold(style.bold)
+            font.setItalic(style.italic)
+            if style.spacing:
+                font.setLetterSpacing(QFont.SpacingType.AbsoluteSpacing, style.spacing)
+            got = (font, QFontMetricsF(font))
+            self._fonts[key] = got
+        return got
 
     def _label_arrays(self) -> tuple[np.ndarray, ...]:
         if self._labels_for != id(self.model) or self._label_xy is None:
@@ -432,7 +483,7 @@ class MapCanvas(QWidget):
         """
         v = self.view
         z = v.zoom
-        mw, mh = v.width // 4, v.height // 4
+        mw, mh = v.width // 8, v.height // 8
         w, h = v.width + 2 * mw, v.height + 2 * mh
         minx, miny, maxx, maxy = v.extent()
         r = v.res
@@ -457,9 +508,9 @@ class MapCanvas(QWidget):
             painter = QPainter(img)
             cells: dict[tuple[int, int], list[QRectF]] = {}
             placed = 0
-            started = time.perf_counter()
+            making = 0.0  # time spent making new label images (placing cached ones is cheap)
             for i in idx:
-                if time.perf_counter() - started > TILE_BUDGET_S:
+                if making > TILE_BUDGET_S:
                     complete = False  # new label images take time; go on in the next slice
                     break
                 lb = self.model.labels[int(i)]
@@ -470,7 +521,13 @@ class MapCanvas(QWidget):
                     allowed = self.layer_painter.filters.get(layer)
                     if allowed is not None and lb.fid not in allowed:
                         continue
-                label_img = self._label_image(lb.text(lang), lb.kind)
+                text = lb.text(lang)
+                if (text, lb.kind) in self._label_cache:
+                    label_img = self._label_cache[(text, lb.kind)]
+                else:
+                    t_make = time.perf_counter()
+                    label_img = self._label_image(text, lb.kind)
+                    making += time.perf_counter() - t_make
                 sx = (lb.x - box[0]) / r
                 sy = (box[3] - lb.y) / r
                 beside = lb.kind in POINT_LABELS
@@ -905,6 +962,12 @@ class MapCanvas(QWidget):
             self.delete_selected_vertex()
         else:
             super().keyPressEvent(event)
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802
+        if event.type() == QEvent.Type.FontChange:
+            self._fonts.clear()
+            self._label_cache.clear()
+        super().changeEvent(event)
 
     def event(self, event: QEvent) -> bool:
         # pinch: touchpads send native zoom gestures, touch screens QPinchGesture

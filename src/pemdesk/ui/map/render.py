@@ -554,6 +554,27 @@ class LayerPainter:
         self._remember_sprite(key, img)
         return img
 
+    def warm_sprites(self) -> None:
+        """Make the bearing arrows of photos and photo points in every direction ahead of time
+        (about 20 ms, done while the map is idle)."""
+        for style in (sym.PHOTO_POINT, sym.PHOTO):
+            length = style.arrow_length_mm * PX_PER_MM * self.styles.scale
+            for bucket in range(72):
+                self._arrow_sprite(bucket, length, style.fill)
+        for style in (
+            sym.VISIT_POINT,
+            sym.VISIT_POINT_DRAFT,
+            sym.PHOTO_POINT,
+            sym.PHOTO,
+            sym.WAYPOINT,
+            sym.site_style(),
+            sym.PLACE,
+            sym.CAPITAL,
+            sym.TOWN,
+            sym.PEAK,
+        ):
+            self.sprite(style)
+
     def _remember_sprite(self, key: tuple[object, ...], img: QImage) -> None:
         self._sprites[key] = img
         if len(self._sprites) > SPRITE_CACHE:
