@@ -105,3 +105,17 @@ def test_basemap_is_drawn_beneath_the_boundaries(qtbot) -> None:
     w.canvas.render_all_pending()
     c = QColor(w.canvas.grab().toImage().pixel(int(x), int(y)))
     assert c.name() != QColor(sym.WATER_FILL).name()
+
+
+@pytest.mark.ui
+def test_about_box_credits_the_basemap(qtbot) -> None:
+    from pemdesk.ui import about
+
+    titles = [f.title for f in about.licence_files()]
+    assert "Basemap: Natural Earth (public domain)" in titles
+    dialog = about.AboutDialog(None)
+    qtbot.addWidget(dialog)
+    from PySide6.QtWidgets import QLabel
+
+    texts = " ".join(label.text() for label in dialog.findChildren(QLabel))
+    assert "Natural Earth" in texts

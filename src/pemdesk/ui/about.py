@@ -36,6 +36,10 @@ from pemdesk.labels import N_
 from pemdesk.resources import resource_path, resources_root
 
 ATTRIBUTION = N_("Boundaries © OpenStreetMap contributors, via geoBoundaries (ODbL 1.0).")
+BASEMAP_ATTRIBUTION = N_(
+    "Basemap made with Natural Earth: free vector and raster map data @ naturalearthdata.com "
+    "(public domain); Mongolian names by the pemdesk project."
+)
 
 
 @dataclass(frozen=True)
@@ -64,6 +68,7 @@ def licence_files() -> list[LicenceFile]:
     for title, parts in (
         (N_("Fonts: DejaVu Sans"), ("fonts", "LICENSE.md")),
         (N_("Boundaries: OpenStreetMap / geoBoundaries (ODbL)"), ("boundaries", "ATTRIBUTION.md")),
+        (N_("Basemap: Natural Earth (public domain)"), ("basemap", "ATTRIBUTION.md")),
         (N_("Indicator catalogue: sources of the limits"), ("catalogue", "SOURCES.md")),
         (N_("Icons"), ("icons", "LICENSE.md")),
     ):
@@ -112,7 +117,7 @@ class AboutDialog(QDialog):
         open_folder = QPushButton(_("Open the data folder"))
         open_folder.setEnabled(bool(data_dir))
         open_folder.clicked.connect(self.open_data_folder)
-        attribution = QLabel(_(ATTRIBUTION))
+        attribution = QLabel(_(ATTRIBUTION) + " " + _(BASEMAP_ATTRIBUTION))
         attribution.setWordWrap(True)
 
         head = QVBoxLayout()
