@@ -17,7 +17,7 @@ def test_about_lists_every_licence_and_shows_it(qtbot, tmp_path: Path) -> None:
     dialog = about.AboutDialog(tmp_path)
     qtbot.addWidget(dialog)
     titles = [dialog.licences.item(i).text() for i in range(dialog.licences.count())]
-    assert len(titles) == 5, titles
+    assert len(titles) == 6, titles
     assert __version__ in dialog.version_label.text()
     assert str(tmp_path) in dialog.folder_label.text()
     # The first entry is the generated third-party file: Qt's LGPL notice is in it.
@@ -31,6 +31,7 @@ def test_about_lists_every_licence_and_shows_it(qtbot, tmp_path: Path) -> None:
     assert "ODbL" in joined  # boundaries
     assert "MNS 4585" in joined  # catalogue sources
     assert "own work" in joined  # icons
+    assert "Natural Earth" in joined  # basemap
 
 
 def test_licence_files_come_from_resources() -> None:
