@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 Level = Literal["block", "warn", "info", "ok"]
 
 # "module:function" entries, each called as function(store, detail) -> ReviewSection | None.
-REVIEW_SECTIONS: list[str] = []
+REVIEW_SECTIONS: list[str] = ["pemdesk.cases.review:signoff_section"]
 
 
 @dataclass

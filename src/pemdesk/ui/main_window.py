@@ -83,6 +83,7 @@ PLUGINS: list[str] = [
     "pemdesk.ui.readings:install",
     "pemdesk.ui.about:install",
     "pemdesk.ui.photos.window:install",
+    "pemdesk.ui.cases:install",
     "pemdesk.ui.rehab:install",
     "pemdesk.ui.export_tables:install",
 ]

@@ -56,7 +56,8 @@ from pemdesk.ui.visit.review import ReviewPage
 log = logging.getLogger(__name__)
 
 # "module:function" entries called with every editor once it is built (see the docstring).
-EDITOR_PLUGINS: list[str] = ["pemdesk.ui.visit.photos:install", "pemdesk.ui.visit.map:install"]
+EDITOR_PLUGINS: list[str] = ["pemdesk.ui.visit.photos:install", "pemdesk.ui.visit.map:install",
+                             "pemdesk.ui.cases.editor:install"]
 
 AUTOSAVE_MS = 600  # a change is in the store within about a second
 SNAPSHOT_MS = 350  # typing is grouped into one undo step after this pause

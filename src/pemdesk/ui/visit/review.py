@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 # "module:function" entries; function(review_page) -> QWidget (see the module docstring).
-REVIEW_WIDGETS: list[str] = []
+REVIEW_WIDGETS: list[str] = ["pemdesk.ui.cases.editor:signoff_widget"]
 
 LEVEL_COLOURS = {"block": "#ffcdd2", "warn": "#ffe0b2", "info": "", "ok": "#e8f5e9"}
 IRREVERSIBLE = N_(
