@@ -48,7 +48,7 @@ import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from functools import cache
 from typing import Any
@@ -409,6 +409,31 @@ def _site_rules(data: dict[str, Any]) -> None:
         raise Invalid("required:name_mn")
 
 
+# Laptop clocks can be wrong by hours (that is why requests carry the server's time): the
+# server refuses only what no clock error explains. The laptop itself refuses more than 10
+# minutes ahead of its own clock (pemdesk.plausibility).
+FUTURE_TOLERANCE_S = 24 * 3600
+
+
+def _when(value: Any) -> datetime | None:
+    try:
+        parsed = datetime.fromisoformat(str(value))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+
+
+def _visit_rules(data: dict[str, Any]) -> None:
+    start, end = _when(data.get("started_at")), _when(data.get("ended_at"))
+    limit = datetime.now(UTC) + timedelta(seconds=FUTURE_TOLERANCE_S)
+    if start is not None and start > limit:
+        raise Invalid("future_date:started_at")
+    if end is not None and end > limit:
+        raise Invalid("future_date:ended_at")
+    if start is not None and end is not None and end < start:
+        raise Invalid("end_before_start:ended_at")
+
+
 def _observation_rules(data: dict[str, Any]) -> None:
     if not str(data.get("indicator") or "").strip():
         raise Invalid("required:indicator")
@@ -441,7 +466,7 @@ register(Entity("photo_point", policy=Policy.SHARED, groups=(("lon", "lat"),), f
     "bearing": BEARING, "notes": NOTES,
 }))
 register(Entity("visit", policy=Policy.OWNER, groups=(("lon", "lat", "position_source"),),
-                locked_by_visit="id", fields={
+                locked_by_visit="id", extra_check=_visit_rules, fields={
     "site_id": F.ref("site", required=True), "started_at": F.time(required=True),
     "ended_at": F.time(), "lon": LON, "lat": LAT,
     "position_source": F.enum(model.PositionSource), "weather": nn(F.text(max_len=2000)),
