@@ -125,6 +125,7 @@ class Indicator:
     categories: tuple[Category, ...] = ()
     methods: tuple[Method, ...] = ()
     limits: tuple[Limit, ...] = ()
+    sources: tuple[str, ...] = ()  # where the method comes from (biological indicators)
 
     def name(self, lang: str = "mn") -> str:
         return self.name_mn if lang == "mn" else self.name_en
@@ -437,6 +438,7 @@ def _parse_indicator(raw: Any, n: int) -> Indicator:
         categories=categories,
         methods=methods,
         limits=limits,
+        sources=tuple(str(x) for x in raw.get("sources") or []),
     )
 
 

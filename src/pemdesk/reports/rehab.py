@@ -54,6 +54,7 @@ class RehabData:
     cover: list[CoverPoint] = field(default_factory=list)
     points: dict[str, model.PhotoPoint] = field(default_factory=dict)
     acts: list[tuple[PlotRow, Acceptance]] = field(default_factory=list)
+    indicators: dict[str, dict[str, dict[str, float]]] = field(default_factory=dict)
     store: Any = None  # the Store the data came from (photo files and masks)
 
 
@@ -96,6 +97,7 @@ def collect_rehab(
             data.changes.append((r, c))
     data.changes.sort(key=lambda rc: (rc[1].changed_on, rc[0].plot.name))
     if site_id is not None:
+        data.indicators = {r.plot.id: rs.plot_indicators(store, r.plot.id) for r in rows}
         data.cover = rs.cover_series(store, site_id=site_id)
         data.points = {p.id: p for p in store.list_photo_points(site_id)}
     data.acts = [(by_id[a.plot_id], a) for a in rs.acceptances(store) if a.plot_id in by_id]
@@ -295,7 +297,45 @@ def rehab_sections(data: RehabData, store: Store, lang: str, *, site: bool) -> l
              for r, a in data.acts],
             [18, 30, 22, 22, 18, 64], st=st, compact=True))
     if site:
+        out += indicator_sections(data, lang, st)
         out += cover_sections(data, store, lang, st)
+    return out
+
+
+def indicator_sections(data: RehabData, lang: str, st: dict[str, Any]) -> list[Any]:
+    """Biological rehabilitation indicators per plot over time (typed and from photos)."""
+    from pemdesk.catalogue import Catalogue
+    from pemdesk.reports.charts import time_series
+    from pemdesk.storage.rehab import BIOLOGICAL
+
+    _ = Texts(lang)
+    catalogue = Catalogue.load()
+    plots = {r.plot.id: r.plot for r in data.plots}
+    out: list[Any] = [para(_("Biological indicators per plot"), st["h2"])]
+    shown = False
+    for plot_id, by_day in data.indicators.items():
+        if not by_day or plot_id not in plots:
+            continue
+        shown = True
+        out.append(para(plots[plot_id].name, st["h3"]))
+        names = [catalogue.get(code) for code in BIOLOGICAL]
+        out.append(table(
+            [_("Date"), *[f"{i.name(lang)}, {i.unit}" for i in names]],
+            [[format_date(day, lang),
+              *[format_number(v[i.code], 1) if i.code in v else "—" for i in names]]
+             for day, v in by_day.items()],
+            [20, 30, 30, 30, 30], st=st, compact=True))
+        for code in ("veg.cover_pct", "veg.cover_photo_pct"):
+            points = [(day, v[code]) for day, v in by_day.items() if code in v]
+            if len(points) > 1:
+                out.append(time_series(f"{plots[plot_id].name} — {catalogue.get(code).name(lang)}",
+                                       points, unit="%", width_mm=FRAME_WIDTH / MM, height_mm=34,
+                                       colour="#1b9e77"))
+    sources = sorted({s for code in BIOLOGICAL for s in catalogue.get(code).sources})
+    if shown:
+        out.append(para(_("Methods") + ": " + "; ".join(sources), st["small"]))
+    else:
+        out.append(para(_("No biological indicator recorded on the plots yet."), st["body"]))
     return out
 
 

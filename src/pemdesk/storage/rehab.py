@@ -459,3 +459,32 @@ def history_span(store: Store) -> tuple[str, str] | None:
     if lo is None:
         return None
     return lo[:10], max(rows[0]["hi"] or lo, utc_now()[:10])[:10]
+
+
+# --- biological indicators per plot ----------------------------------------------------------
+BIOLOGICAL = ("veg.cover_pct", "veg.cover_photo_pct", "veg.species_count", "veg.height")
+
+
+def plot_indicators(store: Store, plot_id: str) -> dict[str, dict[str, float]]:
+    """Biological indicators of a plot by date: observations typed on visits that include the
+    plot (their latest revisions; the mean when several on a day) and the mean photo cover of the
+    plot's photo points (``veg.cover_photo_pct``). {date: {indicator: value}}."""
+    rows = store._query(
+        "SELECT substr(v.started_at, 1, 10) AS day, o.indicator, avg(o.value_num) AS value "
+        "FROM observation o JOIN visit v ON v.id = o.visit_id "
+        "JOIN visit_plot vp ON vp.visit_id = v.id AND vp._deleted = 0 "
+        "WHERE vp.plot_id = ? AND o._deleted = 0 AND v._deleted = 0 AND o.value_num IS NOT NULL "
+        "AND NOT EXISTS (SELECT 1 FROM visit n WHERE n.supersedes = v.id AND n._deleted = 0) "
+        f"AND o.indicator IN ({', '.join('?' for _ in BIOLOGICAL)}) GROUP BY day, o.indicator",
+        [plot_id, *BIOLOGICAL],
+    )
+    out: dict[str, dict[str, float]] = {}
+    for r in rows:
+        out.setdefault(r["day"], {})[r["indicator"]] = float(r["value"])
+    photo: dict[str, list[float]] = {}
+    for cp in cover_series(store, plot_id=plot_id):
+        if cp.photo.taken_at:
+            photo.setdefault(cp.photo.taken_at[:10], []).append(cp.cover.value)
+    for day, values in photo.items():
+        out.setdefault(day, {})["veg.cover_photo_pct"] = sum(values) / len(values)
+    return dict(sorted(out.items()))
