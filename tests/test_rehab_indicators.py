@@ -6,14 +6,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from factories import make_site
-from test_rehab_cover import _photo, scene
-from test_rehab_history import make_plot
 
+from factories import make_site
 from pemdesk import model
 from pemdesk.catalogue import Catalogue
 from pemdesk.storage import Store
 from pemdesk.storage import rehab as rs
+from test_rehab_cover import _photo, scene
+from test_rehab_history import make_plot
 
 
 def test_biological_indicators_have_sources() -> None:
