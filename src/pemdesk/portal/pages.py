@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import re
 from typing import Any
 from urllib.parse import quote
@@ -128,9 +129,9 @@ def build(portal: Portal) -> APIRouter:  # noqa: C901 - one place that lists eve
     def dashboard_data(ctx: Ctx, f: Filters) -> dict[str, Any]:
         from pemdesk.storage import rehab
 
-        with rm.read() as store:
-            d = queries.dashboard(store, f)
-            progress = rehab.target_progress(store, f.year, f.aimag or None, f.soum or None)
+        d, progress = rm.memo(("dashboard", f), lambda store: (
+            queries.dashboard(store, f),
+            rehab.target_progress(store, f.year, f.aimag or None, f.soum or None)))
         return {"d": d, "progress": progress, "devices": serverinfo.devices(portal.server),
                 "conflicts": portal.server.conflicts(),
                 "rejected": serverinfo.rejected_ops(portal.server, 20)}
@@ -184,10 +185,13 @@ def build(portal: Portal) -> APIRouter:  # noqa: C901 - one place that lists eve
             return JSONResponse({"error": "bbox: west,south,east,north"}, status_code=400)
         zoom = max(0, min(int(zoom), 22))
         f = queries.parse_filters(request.query_params)
-        with rm.read() as store:
-            data = queries.map_features(store, mapcache, f, box, zoom,  # type: ignore[arg-type]
-                                        set(layers.split(",")), visible_sites(ctx), ctx.lang)
-        return portal.finish(ctx, JSONResponse(data, media_type="application/geo+json"))
+        visible = visible_sites(ctx)
+        key = ("map", f, tuple(round(v, 3) for v in box), zoom, layers, ctx.lang,
+               frozenset(visible) if visible is not None else None)
+        body = rm.memo(key, lambda store: json.dumps(queries.map_features(
+            store, mapcache, f, box, zoom, set(layers.split(",")), visible, ctx.lang),  # type: ignore[arg-type]
+            ensure_ascii=False, separators=(",", ":")).encode())
+        return portal.finish(ctx, Response(body, media_type="application/geo+json"))
 
     @route(r, portal, "GET", "/api/boundaries/{level}", Perm.PUBLIC, tags=["portal"])
     def boundaries(request: Request, level: str) -> Response:
@@ -219,15 +223,17 @@ def build(portal: Portal) -> APIRouter:  # noqa: C901 - one place that lists eve
 
         ctx = ctx_of(request)
         check_site(ctx, site_id)
-        with rm.read() as store:
-            s = store.get(model.Site, site_id)
-            plots = rehab.plot_rows(store, site_id=site_id)
-            visits = queries.visit_rows(store, Filters(), site_id=site_id,
-                                        finished_only=ctx.public_view)
-            findings = queries.open_findings(store, site_id)
-            pairs = queries.photo_pairs(store, site_id)
-        return portal.render(ctx, "site.html", s=s, plots=plots, visits=visits, findings=findings,
-                             pairs=pairs, is_public=site_id in portal.public_sites(), **common(ctx))
+        def collect(store: Any) -> dict[str, Any]:
+            return {"s": store.get(model.Site, site_id),
+                    "plots": rehab.plot_rows(store, site_id=site_id),
+                    "visits": queries.visit_rows(store, Filters(), site_id=site_id,
+                                                 finished_only=ctx.public_view),
+                    "findings": queries.open_findings(store, site_id),
+                    "pairs": queries.photo_pairs(store, site_id)}
+
+        data = rm.memo(("site", site_id, ctx.public_view), collect)
+        return portal.render(ctx, "site.html", **data, is_public=site_id in portal.public_sites(),
+                             **common(ctx))
 
     def load_visit(ctx: Ctx, visit_id: str) -> Any:
         with rm.read() as store:
@@ -335,14 +341,15 @@ def build(portal: Portal) -> APIRouter:  # noqa: C901 - one place that lists eve
         from pemdesk.storage import rehab
 
         ctx = ctx_of(request)
-        only = portal.public_sites()
-        with rm.read() as store:
-            items = queries.site_list(store, Filters(), only)
-            visits = [v for v in queries.visit_rows(store, Filters(), finished_only=True, limit=2000)
-                      if v["site_id"] in only][:100]
-            progress = rehab.target_progress(store)
-        return portal.render(ctx, "public.html", sites=items, visits=visits, progress=progress,
-                             **common(ctx))
+        only = frozenset(portal.public_sites())
+
+        def collect(store: Any) -> dict[str, Any]:
+            shown = Filters(sites=only, finished_only=True)
+            return {"sites": queries.site_list(store, Filters(), set(only)),
+                    "visits": queries.visit_rows(store, shown, limit=100),
+                    "progress": rehab.target_progress(store)}
+
+        return portal.render(ctx, "public.html", **rm.memo(("public", only), collect), **common(ctx))
 
     # --- administration ------------------------------------------------------------------------
     @route(r, portal, "GET", "/admin", Perm.COORDINATOR, include_in_schema=False)

@@ -19,7 +19,7 @@ import os
 import shutil
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +44,8 @@ class ReadModel:
         self._checked_at = 0.0
         self._seq = -1
         self._readers: list[Store] = []
+        self._memo: dict[Any, Any] = {}
+        self._memo_seq = -1
 
     # --- stores ------------------------------------------------------------------------------
     def reader(self) -> Store:
@@ -69,6 +71,26 @@ class ReadModel:
             self._readers.clear()
             self._writer.close()
 
+    def memo(self, key: Any, compute: Callable[[Store], Any]) -> Any:
+        """``compute(store)`` once per state of the read model (figures change only with data).
+
+        The cache is dropped whenever the read model takes in new changes; at most 512 entries.
+        """
+        self.refresh()
+        seq = self._seq
+        if self._memo_seq != seq:
+            self._memo = {}
+            self._memo_seq = seq
+        memo = self._memo
+        if key in memo:
+            return memo[key]
+        value = compute(self.reader())
+        if self._memo_seq == seq:
+            if len(memo) >= 512:
+                memo.clear()
+            memo[key] = value
+        return value
+
     # --- refreshing --------------------------------------------------------------------------
     def refresh(self, *, force: bool = False) -> int:
         """Apply what the server has that the read model lacks; returns how many changes."""
@@ -80,6 +102,7 @@ class ReadModel:
             latest = self.server.latest_seq()
             epoch, after = sc.cursor(self._writer)
             if epoch == self.server.epoch and after >= latest:
+                self._seq = after
                 return 0
             if epoch and epoch != self.server.epoch:
                 self._rebuild()
