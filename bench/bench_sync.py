@@ -245,14 +245,91 @@ def bench_photos(tmp: Path) -> None:
         server.stop()
 
 
+def _flood_attack(url: str, rounds: int) -> list[int]:
+    """One attacker (its own process): ``rounds`` unsigned pushes of a zstd bomb."""
+    from pemdesk.sync import protocol as p
+
+    body = p.compress(b"0" * (60 * 1024 * 1024), "zstd")
+    out = []
+    with httpx.Client(timeout=60) as http:
+        for _ in range(rounds):
+            headers = {"content-encoding": "zstd", p.H_DEVICE: new_id(), p.H_TIME: utc_now(),
+                       p.H_NONCE: new_id(), p.H_SIG: "00" * 64}
+            out.append(http.post(f"{url}/v1/sync/push", content=body, headers=headers).status_code)
+    return out
+
+
+def bench_hostile_flood(tmp: Path) -> None:
+    """Issue 11: 20 unauthenticated requests at once, each ~60 KB of zstd that would inflate
+    to 60 MB (3 rounds, 20 attacker processes); server peak RSS and the slowest /v1/info."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    server = Server(tmp / "server-flood")
+    try:
+        worst = 0.0
+        with ProcessPoolExecutor(20) as pool, httpx.Client(timeout=60) as http:
+            futures = [pool.submit(_flood_attack, server.url, 3) for _ in range(20)]
+            while not all(f.done() for f in futures):
+                start = time.perf_counter()
+                http.get(f"{server.url}/v1/info")
+                worst = max(worst, time.perf_counter() - start)
+                time.sleep(0.005)
+            codes = {c for f in futures for c in f.result()}
+        status = Path(f"/proc/{server.proc.pid}/status").read_text()
+        peak = next(int(x.split()[1]) for x in status.splitlines() if x.startswith("VmHWM")) / 1024
+        row("server peak RSS under 20 unauthenticated 60 MB-inflating requests (x3)",
+            f"{peak:.0f} MB, all answered {sorted(codes)}", "< 200 MB", peak < 200 and codes == {401})
+        row("/v1/info during that flood", f"{worst * 1000:.0f} ms (slowest)", "< 100 ms",
+            worst < 0.1)
+    finally:
+        server.stop()
+
+
+def bench_checks(tmp: Path, n: int = 5000) -> None:
+    """Issue 11: what the new checks cost per op / per request (in process)."""
+    from pemdesk.sync import protocol as p
+    from pemdesk.sync import schema
+    from pemdesk.sync.server.store import ServerStore
+
+    finding = schema.entity("finding")
+    assert finding is not None
+    ops = [{"visit_id": new_id(), "category": "waste", "description": "хог хаягдал " * 8,
+            "severity": "low", "follow_up": "open", "follow_up_due": "2026-06-01", "lon": 105.1,
+            "lat": 44.2, "created_at": utc_now(), "updated_at": utc_now(), "extra": "{}",
+            "_version": 0, "_deleted": 0, "_conflict": 0} for _ in range(n)]
+    start = time.perf_counter()
+    for fields in ops:
+        schema.check_fields(finding, fields, create=True)
+    per_op = (time.perf_counter() - start) / n * 1e6
+    body = json.dumps({"ops": ops}, ensure_ascii=False).encode()
+    start = time.perf_counter()
+    p.parse_json(body)
+    parse = (time.perf_counter() - start) / n * 1e6
+    store = ServerStore.open(tmp / "server-checks")
+    start = time.perf_counter()
+    for _ in range(200):
+        store.use_nonce("d", new_id())
+    nonce_ms = (time.perf_counter() - start) / 200 * 1000
+    store.close()
+    row("cost of the schema check", f"{per_op:.1f} µs/op (JSON parse + depth walk "
+        f"{parse:.1f} µs/op)", "info", True)
+    row("cost of the persisted nonce", f"{nonce_ms:.2f} ms/request (SQLite)", "info", True)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--ops", type=int, default=20_000)
+    parser.add_argument("--only-hostile", action="store_true",
+                        help="only the issue-11 figures (checks' cost, unauthenticated flood)")
     parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/test",
                         help="PostgreSQL URL for the P2 figure ('' to skip)")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="bench-sync-", dir=os.environ.get("TMPDIR")))
     try:
+        if args.only_hostile:
+            bench_checks(tmp)
+            bench_hostile_flood(tmp)
+            return _summary()
         bench_throughput(tmp, args.ops, None, "SQLite", 5_000, 10_000)
         if args.postgres:
             url = _pg_schema(args.postgres)
@@ -261,9 +338,15 @@ def main() -> int:
         bench_wire_and_noop(tmp)
         bench_slow_link(tmp)
         bench_photos(tmp)
+        bench_checks(tmp)
+        bench_hostile_flood(tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
         _pg_drop()
+    return _summary()
+
+
+def _summary() -> int:
     failed = [r for r in ROWS if not r[3]]
     print(f"\n{len(ROWS) - len(failed)}/{len(ROWS)} figures meet their targets")
     return 1 if failed else 0

@@ -358,3 +358,58 @@ def test_quota_and_expired_uploads(tmp_path: Path, backend: str | None) -> None:
     assert srv.sweep_uploads() == 1 and not part.exists()
     srv.upload_create(dev, "bb" * 32, 600)  # the expired one no longer counts
     srv.close()
+
+
+def _rss_kb(pid: int, field: str = "VmRSS") -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    return 0
+
+
+def flood(server: LiveServer, device_id: str, rounds: int = 3) -> tuple[float, list[int]]:
+    """20 unauthenticated requests at once, each a ~60 KB body that would inflate to 60 MB
+    (3 rounds), while /v1/info is timed; (worst /v1/info seconds, statuses)."""
+    import threading
+    import time
+
+    bomb = p.compress(b"0" * (60 * 1024 * 1024), "zstd")
+    statuses: list[int] = []
+    stop = threading.Event()
+
+    def attacker(n: int) -> None:
+        with httpx.Client(timeout=30, verify=False) as http:
+            for _ in range(rounds):
+                headers = {"content-encoding": "zstd"}
+                if n % 2:  # claims an enrolled device, signs nothing valid
+                    headers.update({p.H_DEVICE: device_id, p.H_TIME: "2026-01-01T00:00:00Z",
+                                    p.H_NONCE: new_id(), p.H_SIG: "00" * 64})
+                r = http.post(f"{server.url}/v1/sync/push", content=bomb, headers=headers)
+                statuses.append(r.status_code)
+
+    threads = [threading.Thread(target=attacker, args=(n,)) for n in range(20)]
+    for t in threads:
+        t.start()
+    worst = 0.0
+    with httpx.Client(timeout=30, verify=False) as http:
+        while any(t.is_alive() for t in threads):
+            start = time.perf_counter()
+            assert http.get(f"{server.url}/v1/info").status_code == 200
+            worst = max(worst, time.perf_counter() - start)
+            time.sleep(0.01)
+    stop.set()
+    for t in threads:
+        t.join()
+    return worst, statuses
+
+
+def test_unauthenticated_flood_costs_no_memory(live_server: LiveServer, bystander: Store) -> None:
+    assert live_server.proc is not None
+    dev = RawDevice(live_server, "Бөмбөг")
+    worst, statuses = flood(live_server, dev.device_id)
+    peak_mb = _rss_kb(live_server.proc.pid, "VmHWM") / 1024
+    assert set(statuses) == {401} and len(statuses) == 60
+    assert peak_mb < 200, f"server peak RSS {peak_mb:.0f} MB"
+    assert worst < 0.5, f"/v1/info took {worst * 1000:.0f} ms under the flood"
+    dev.close()
+    still_serving(live_server, bystander)

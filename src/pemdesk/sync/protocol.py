@@ -12,7 +12,6 @@ import gzip
 import hashlib
 import io
 import json
-import re
 from collections.abc import Callable, Mapping
 from enum import StrEnum
 from typing import Any, TypedDict
@@ -165,19 +164,24 @@ def decode_body(raw: bytes, encoding: str | None, limit: int = MAX_BODY_BYTES) -
     return parse_json(decompress(raw, encoding, limit))
 
 
-_STRINGS = re.compile(rb'"(?:[^"\\]|\\.)*"')
-_BRACKETS = re.compile(rb"[\[\]{}]")
-
-
-def json_depth(data: bytes) -> int:
-    """How deeply ``data`` (JSON text) nests arrays and objects, without parsing it."""
-    depth = deepest = 0
-    for match in _BRACKETS.finditer(_STRINGS.sub(b"", data)):
-        if match.group() in (b"[", b"{"):
-            depth += 1
-            deepest = max(deepest, depth)
+def json_depth(value: Any, limit: int = MAX_JSON_DEPTH) -> int:
+    """How deeply ``value`` (parsed JSON) nests lists and objects, counting no further than
+    ``limit + 1`` (an iterative walk: no recursion, stops early)."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, list):
+            children = item
         else:
-            depth -= 1
+            continue
+        deepest = max(deepest, depth)
+        if deepest > limit:
+            return deepest
+        stack.extend((child, depth + 1) for child in children
+                     if isinstance(child, dict | list))
     return deepest
 
 
@@ -185,12 +189,13 @@ def parse_json(data: bytes, max_depth: int = MAX_JSON_DEPTH) -> Any:
     """JSON from a body: 400 if malformed or nested deeper than ``max_depth`` (never a 500)."""
     if not data:
         return {}
-    if json_depth(data) > max_depth:
-        raise ProtocolError(ErrorCode.BAD_REQUEST, f"JSON nested deeper than {max_depth}")
     try:
-        return json.loads(data)
+        value = json.loads(data)  # the C parser stops at the recursion limit: RecursionError
     except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise ProtocolError(ErrorCode.BAD_REQUEST, "body is not JSON") from exc
+    if json_depth(value, max_depth) > max_depth:
+        raise ProtocolError(ErrorCode.BAD_REQUEST, f"JSON nested deeper than {max_depth}")
+    return value
 
 
 def b64(data: bytes) -> str:
