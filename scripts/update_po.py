@@ -53,9 +53,13 @@ def main() -> int:
     elsewhere = set()
     for other in PO_DIR.glob("*.po"):
         if other.name != args.po:
-            elsewhere |= {e.msgid for e in polib.pofile(str(other)) if not e.obsolete}
+            elsewhere |= {
+                e.msgid for e in polib.pofile(str(other)) if not e.obsolete and not e.msgctxt
+            }
     messages = {
-        k: v for k, v in source_messages(*[p.resolve() for p in args.src]).items() if k not in elsewhere
+        k: v
+        for k, v in source_messages(*[p.resolve() for p in args.src]).items()
+        if k not in elsewhere
     }
     po = polib.pofile(str(po_path)) if po_path.exists() else polib.POFile()
     po.metadata = {
@@ -72,7 +76,9 @@ def main() -> int:
             entry = polib.POEntry(msgid=msgid, msgstr="")
             po.append(entry)
         entry.obsolete = False
-        entry.occurrences = [(p.rsplit(":", 1)[0], p.rsplit(":", 1)[1] if ":" in p else "") for p in places[:3]]
+        entry.occurrences = [
+            (p.rsplit(":", 1)[0], p.rsplit(":", 1)[1] if ":" in p else "") for p in places[:3]
+        ]
     for entry in po:
         if entry.msgid not in everywhere:
             entry.obsolete = True

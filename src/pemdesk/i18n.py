@@ -45,7 +45,8 @@ def _catalogue(lang: str) -> dict[str, str]:
     merged: dict[str, str] = {}
     for path in sorted(folder.glob("*.po")):  # one file per area of the program
         for e in polib.pofile(str(path)):
-            if e.msgstr and not e.obsolete and "fuzzy" not in e.flags:
+            # entries with a context are Qt's own strings (qt.po, see pemdesk.ui.qt_translator)
+            if e.msgstr and not e.obsolete and "fuzzy" not in e.flags and not e.msgctxt:
                 merged[e.msgid] = e.msgstr
     return merged
 

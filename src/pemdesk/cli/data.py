@@ -10,6 +10,7 @@ from pemdesk import model
 from pemdesk.cli.common import CommandContext, print_json, print_table
 from pemdesk.i18n import _, format_date, format_datetime, format_number
 from pemdesk.labels import label
+from pemdesk.minerals import mineral_text
 from pemdesk.storage import VisitFilter
 
 
@@ -92,7 +93,7 @@ def cmd_sites_list(ctx: CommandContext, args: argparse.Namespace) -> int:
     rows = []
     for s in sites:
         aimag, soum = _place_names(s.soum_code, ctx.lang)
-        rows.append([s.name(ctx.lang), aimag, soum, s.licence_no, s.mineral, s.id])
+        rows.append([s.name(ctx.lang), aimag, soum, s.licence_no, mineral_text(s.mineral, ctx.lang), s.id])
     print_table(rows, [_("Site"), _("Aimag"), _("Soum"), _("Licence"), _("Mineral"), "ID"])
     return 0
 

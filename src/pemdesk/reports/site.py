@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 from pemdesk import model
 from pemdesk.i18n import format_date, format_number
 from pemdesk.labels import label
+from pemdesk.minerals import mineral_text
 from pemdesk.reports import common
 from pemdesk.reports.base import (
     FRAME_WIDTH,
@@ -141,7 +142,7 @@ def render_site(
                 (_("Kind of site"), label(site.kind, lang)),
                 (_("Licence"), site.licence_no),
                 (_("Licence holder"), site.holder),
-                (_("Mineral"), site.mineral),
+                (_("Mineral"), mineral_text(site.mineral, lang)),
                 (_("Aimag, soum"), f"{aimag}, {soum}"),
                 (_("Position"), common.position_text(site.lon, site.lat)),
                 (_("Plots"), f"{len(data.plots)}, {format_number(total_ha, 2)} {_('ha')}"),

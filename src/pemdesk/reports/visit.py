@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 from pemdesk import model
 from pemdesk.i18n import format_date, format_datetime
 from pemdesk.labels import label
+from pemdesk.minerals import mineral_text
 from pemdesk.reports import common
 from pemdesk.reports.base import (
     FRAME_WIDTH,
@@ -127,7 +128,7 @@ def render_visit(
         (_("Kind of site"), label(site.kind, lang)),
         (_("Licence"), site.licence_no),
         (_("Licence holder"), site.holder),
-        (_("Mineral"), site.mineral),
+        (_("Mineral"), mineral_text(site.mineral, lang)),
         (_("Aimag, soum"), f"{aimag}, {soum}"),
         (_("Date"), format_date(visit.started_at, lang)),
         (_("Time"), common.time_range(visit.started_at, visit.ended_at, lang)),

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, QUrl
-from PySide6.QtGui import QDesktopServices, QFont, QIcon, QPixmap
+from PySide6.QtGui import QAction, QDesktopServices, QFont, QIcon, QKeySequence, QPixmap
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -23,9 +23,9 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QListWidgetItem,
-    QPlainTextEdit,
     QPushButton,
     QSplitter,
+    QTextBrowser,
     QVBoxLayout,
     QWidget,
 )
@@ -135,9 +135,8 @@ class AboutDialog(QDialog):
 
         self.licences = QListWidget()
         self.licences.setWordWrap(True)
-        self.text = QPlainTextEdit()
-        self.text.setReadOnly(True)
-        self.text.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
+        self.text = QTextBrowser()  # Markdown files are shown rendered, others as text
+        self.text.setOpenExternalLinks(True)
         self.files = licence_files()
         for entry in self.files:
             item = QListWidgetItem(_(entry.title))
@@ -151,10 +150,7 @@ class AboutDialog(QDialog):
         splitter.setSizes([300, 700])
         licences_label = QLabel(_("Licences of the parts pemdesk is made of:"))
 
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        close = buttons.button(QDialogButtonBox.StandardButton.Close)
-        if close is not None:
-            close.setText(_("Close"))  # Qt has no Mongolian translation of its buttons
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)  # qt.po: Mongolian
         buttons.rejected.connect(self.reject)
         buttons.accepted.connect(self.accept)
 
@@ -174,7 +170,10 @@ class AboutDialog(QDialog):
                 text = self.files[row].path.read_text(encoding="utf-8")
             except OSError as exc:
                 text = f"{self.files[row].path}: {exc}"
-            self.text.setPlainText(text)
+            if self.files[row].path.suffix.lower() == ".md":
+                self.text.setMarkdown(text)
+            else:
+                self.text.setPlainText(text)
             self.text.moveCursor(self.text.textCursor().MoveOperation.Start)
 
     def open_data_folder(self) -> None:
@@ -191,6 +190,8 @@ def show_about(window: Any) -> AboutDialog:
 
 
 def install(window: Any) -> None:
+    if hasattr(window, "add_action") and hasattr(window, "menu_help"):
+        install_help(window)
     action = getattr(window, "action_about", None)
     if action is not None:
         with contextlib.suppress(RuntimeError, TypeError):  # nothing connected yet
@@ -202,6 +203,24 @@ def install(window: Any) -> None:
     icon_file = resource_path("icons", "pemdesk-256.png")
     if icon_file.is_file():
         window.setWindowIcon(QIcon(str(icon_file)))
+
+
+def install_help(window: Any) -> QAction:
+    """Help → Help (F1), above About."""
+    from pemdesk.ui.help import show_help
+
+    action: QAction = window.add_action(
+        window.menu_help,
+        N_("Help"),
+        lambda: show_help(window),
+        QKeySequence.StandardKey.HelpContents,
+    )
+    about = getattr(window, "action_about", None)
+    if about is not None:
+        window.menu_help.removeAction(action)
+        window.menu_help.insertAction(about, action)
+    window.action_help = action
+    return action
 
 
 def open_bundle(window: Any, path: Path) -> None:

@@ -6,7 +6,7 @@ import logging
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QApplication
 
 from pemdesk import __version__, i18n
@@ -29,8 +29,12 @@ def make_app(argv: list[str] | None = None) -> QApplication:
     app.setApplicationName(APPLICATION)
     app.setApplicationVersion(__version__)
     from pemdesk.ui.fonts import register_fonts
+    from pemdesk.ui.qt_translator import install as install_qt_translator
 
     register_fonts(app)
+    install_qt_translator(app)  # Qt's own buttons and dialogs in Mongolian
+    # The native file dialogs cannot be translated by the program: Qt's own ones are used.
+    app.setAttribute(Qt.ApplicationAttribute.AA_DontUseNativeDialogs, True)
     return app
 
 

@@ -59,6 +59,7 @@ from PySide6.QtWidgets import (
 from pemdesk import i18n, model
 from pemdesk.i18n import _, format_datetime
 from pemdesk.labels import N_, label
+from pemdesk.minerals import mineral_text
 from pemdesk.ui.errors import show_error
 from pemdesk.ui.ops import Operations
 from pemdesk.ui.visits_model import VisitsModel
@@ -318,7 +319,11 @@ class MainWindow(QMainWindow):
             action.triggered.connect(lambda _checked=False: slot())
         if shortcut is not None:
             action.setShortcut(QKeySequence(shortcut))
-        menu.addAction(action)
+        end: QAction | None = getattr(self, "_file_end", None)
+        if end is not None and menu is getattr(self, "menu_file", None):
+            self.menu_file.insertAction(end, action)  # File → Quit stays last
+        else:
+            menu.addAction(action)
         if toolbar:
             self.toolbar.addAction(action)
         self.translated(action.setText, text)
@@ -434,10 +439,10 @@ class MainWindow(QMainWindow):
             QKeySequence.StandardKey.Preferences,
         )
         self.action_demo = self.add_action(self.menu_file, N_("Open the demo data"), self.open_demo)
-        self.menu_file.addSeparator()
         self.action_quit = self.add_action(
             self.menu_file, N_("&Quit"), self.close, QKeySequence.StandardKey.Quit
         )
+        self._file_end = self.menu_file.insertSeparator(self.action_quit)  # plug-ins go above
 
         self.action_new_visit = self.add_action(
             self.menu_visit, N_("&New visit"), self.new_visit, "Ctrl+N", toolbar=True
@@ -638,6 +643,7 @@ class MainWindow(QMainWindow):
                     s.licence_no,
                     s.holder,
                     s.mineral,
+                    mineral_text(s.mineral, "en"),  # "gold" finds "алт"
                     *row.aimag[1:],
                     *row.soum[1:],
                 )
@@ -755,7 +761,7 @@ class MainWindow(QMainWindow):
         self.site_header.setText(
             f"<h3>{s.name(lang)}</h3>"
             f"{row.aimag[name]}, {row.soum[name]} · {label(s.kind)} · {_('Licence')}: "
-            f"{s.licence_no or '—'} · {s.holder or '—'} · {s.mineral or '—'}<br>"
+            f"{s.licence_no or '—'} · {s.holder or '—'} · {mineral_text(s.mineral, i18n.get_language()) or '—'}<br>"
             f"{_('Visits')}: {row.visits if row.visits >= 0 else '…'} · "
             f"{_('Plots')}: {len(row.plots)}"
         )

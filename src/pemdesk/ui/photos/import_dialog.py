@@ -38,7 +38,12 @@ from pemdesk.i18n import _
 from pemdesk.photos.importer import ImportOptions, ImportSummary
 from pemdesk.progress import Progress
 
-PHOTO_FILTER = "Photos (*.jpg *.jpeg *.JPG *.JPEG *.heic *.HEIC *.heif *.png *.PNG)"
+PHOTO_PATTERNS = "*.jpg *.jpeg *.JPG *.JPEG *.heic *.HEIC *.heif *.png *.PNG"
+
+
+def photo_filter() -> str:
+    """The file dialog's filter, named in the current language."""
+    return _("Photos ({patterns})").format(patterns=PHOTO_PATTERNS)
 
 
 def _lower_thread_priority() -> None:
@@ -144,7 +149,7 @@ class PhotoImportDialog(QDialog):
         self.camera_tz.setDecimals(1)
         self.camera_tz.setSingleStep(0.5)
         self.camera_tz.setValue(8.0)
-        self.camera_tz.setSuffix(" h (UTC)")
+        self.camera_tz.setSuffix(" " + _("h (UTC)"))  # hours from UTC
         form.addRow(_("Camera time zone (when the photo has none)"), self.camera_tz)
         track_row = QHBoxLayout()
         self.track_label = QLabel(_("none"))
@@ -155,7 +160,7 @@ class PhotoImportDialog(QDialog):
         form.addRow(_("Place photos without GPS on a track"), track_row)
         self.clock_offset = QSpinBox()
         self.clock_offset.setRange(-86400, 86400)
-        self.clock_offset.setSuffix(" s")
+        self.clock_offset.setSuffix(" " + _("s"))  # seconds
         offset_row = QHBoxLayout()
         offset_row.addWidget(self.clock_offset, 1)
         self.screen_button = QPushButton(_("From a photo of a GPS screen…"))
@@ -204,7 +209,7 @@ class PhotoImportDialog(QDialog):
         return [Path(self.sources.item(i).text()) for i in range(self.sources.count())]
 
     def _add_files(self) -> None:
-        files, _filter = QFileDialog.getOpenFileNames(self, _("Add photos…"), "", PHOTO_FILTER)
+        files, _filter = QFileDialog.getOpenFileNames(self, _("Add photos…"), "", photo_filter())
         for f in files:
             self.add_path(Path(f))
 
@@ -222,7 +227,7 @@ class PhotoImportDialog(QDialog):
         from PySide6.QtWidgets import QInputDialog
 
         path, _filter = QFileDialog.getOpenFileName(
-            self, _("From a photo of a GPS screen…"), "", PHOTO_FILTER
+            self, _("From a photo of a GPS screen…"), "", photo_filter()
         )
         if not path:
             return
