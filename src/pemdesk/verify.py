@@ -309,8 +309,28 @@ def _check_photo_file(
         ))  # fmt: skip
 
 
+def _qr_from_url(store: Any, text: str) -> str:
+    """A verify-page address (the QR of an enrolled laptop's report) as the offline payload."""
+    stripped = text.strip()
+    if not stripped.lower().startswith(("http://", "https://")) or "/v/" not in stripped:
+        return text
+    digest = stripped.split("?", 1)[0].rstrip("/").rsplit("/v/", 1)[1].lower()
+    row = store.conn.execute(
+        "SELECT id, revision FROM visit WHERE seal_digest = ? AND _deleted = 0 "
+        "UNION ALL SELECT s.id, v.revision FROM visit_seal s JOIN visit v ON v.id = s.id "
+        "WHERE s.digest = ? LIMIT 1", [digest, digest]).fetchone()
+    if row is None:
+        raise NotFound(
+            f"Энэ лацтай үзлэг энэ өгөгдөлд алга: {digest[:16]}…",
+            f"No visit with this seal is in this data folder: {digest[:16]}…",
+        )
+    return seal.QrPayload(str(row[0]), int(row[1]), digest).text()
+
+
 def verify_qr(store: Any, text: str, *, check_files: bool = True) -> VerifyReport:
-    """Check a printed verification code against this data folder."""
+    """Check a printed verification code (``PEMDESK1|…`` or a server's ``…/v/<digest>`` address)
+    against this data folder."""
+    text = _qr_from_url(store, text)
     payload = seal.parse_qr(text)
     row = q.visit_row(store, payload.visit_id)
     if row is None:

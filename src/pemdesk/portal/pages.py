@@ -263,6 +263,7 @@ def build(portal: Portal) -> APIRouter:  # noqa: C901 - one place that lists eve
 
     @route(r, portal, "GET", "/visits/{visit_id}/report.pdf", Perm.PUBLIC, include_in_schema=False)
     def visit_pdf(request: Request, visit_id: str) -> Response:
+        from pemdesk.reports.verification import visit_verification
         from pemdesk.reports.visit import collect_visit, render_visit
 
         ctx = ctx_of(request)
@@ -271,6 +272,8 @@ def build(portal: Portal) -> APIRouter:  # noqa: C901 - one place that lists eve
         buf = io.BytesIO()
         with rm.read() as store:
             data = collect_visit(store, visit_id)
+        if data.verification.digest:  # the QR opens this server's verify page
+            data.verification = visit_verification(data.detail.visit, str(request.base_url))
         render_visit(data, buf, lang=ctx.lang, public=ctx.public_view)
         name = f"visit-{visit_id}{'-public' if ctx.public_view else ''}-{ctx.lang}.pdf"
         return portal.finish(ctx, Response(buf.getvalue(), media_type="application/pdf", headers={

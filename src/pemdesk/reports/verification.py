@@ -20,9 +20,18 @@ class Verification:
     payload: str | None  # the QR code's text; None when the visit is not sealed
 
 
-def visit_verification(visit: model.Visit) -> Verification:
+def verify_url(server_url: str, digest: str) -> str:
+    """The portal's public verify page of a seal (``pemdesk.portal``: ``/v/<digest>``)."""
+    return f"{server_url.rstrip('/')}/v/{digest}"
+
+
+def visit_verification(visit: model.Visit, server_url: str | None = None) -> Verification:
+    """The QR payload: the server's verify page when the laptop knows its server (anyone with a
+    phone can check the paper there), else the offline ``PEMDESK1|…`` text for ``pemdesk verify``."""
     if not visit.seal_digest:
         return Verification(None, None)
+    if server_url and server_url.startswith(("http://", "https://")):
+        return Verification(visit.seal_digest, verify_url(server_url, visit.seal_digest))
     from pemdesk import seal  # no fallback: a report must never carry an uncheckable code
 
     return Verification(visit.seal_digest, seal.qr_payload(visit))

@@ -61,7 +61,7 @@ def collect_visit(store: Store, visit_id: str) -> VisitReportData:
         site_plots=store.list_plots(site_id=detail.site.id),
         photo_points=store.list_photo_points(detail.site.id),
         photo_files={p.id: photo_file(store, p) for p in detail.photos},
-        verification=visit_verification(detail.visit),
+        verification=visit_verification(detail.visit, store.meta("sync.server_url")),  # enrolled
         created_by=created_by,
         previous=(
             store.get(model.Visit, detail.visit.supersedes)
