@@ -119,3 +119,35 @@ def test_about_box_credits_the_basemap(qtbot) -> None:
 
     texts = " ".join(label.text() for label in dialog.findChildren(QLabel))
     assert "Natural Earth" in texts
+
+
+@pytest.mark.ui
+def test_the_view_is_one_image_without_seams_and_memory_stays_bounded(qtbot) -> None:
+    import random
+
+    from PySide6.QtGui import QImage, QPainter
+
+    from pemdesk.ui.map.canvas import MapCanvas
+    from pemdesk.ui.map.install import boundaries_model
+    from pemdesk.ui.map.render import render_view
+
+    canvas = MapCanvas(boundaries_model())
+    qtbot.addWidget(canvas)
+    canvas.resize(640, 400)
+    canvas.show()
+    canvas.show_labels = False
+    canvas.center_on(106.9, 47.5, 7.3)
+    canvas.render_all_pending()
+    shown = canvas._image[0].toImage().convertToFormat(QImage.Format.Format_RGB32)
+    direct = QImage(640, 400, QImage.Format.Format_RGB32)
+    p = QPainter(direct)
+    render_view(canvas.layer_painter, canvas.view, p)
+    p.end()
+    assert shown == direct  # the same pixels as one direct render: no tile edges anywhere
+    rng = random.Random(3)
+    for _ in range(60):  # fractional zooms and pans: one view image replaces the last
+        canvas.set_zoom(rng.uniform(4.5, 15.5))
+        canvas.pan_by(rng.uniform(-200, 200), rng.uniform(-150, 150))
+        canvas.render_all_pending()
+    assert canvas.memory_estimate() < 40 * 2**20
+    assert all(len({k[1] for k in lay._simplified}) <= 4 for lay in canvas.model.layers.values())

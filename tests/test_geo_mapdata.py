@@ -142,3 +142,13 @@ def test_mbtiles_reader(tmp_path: Path) -> None:
     vector = write_mbtiles(tmp_path / "v.mbtiles", {}, {"format": "pbf"})
     with pytest.raises(InvalidInput):
         MBTiles(vector)
+
+
+def test_levels_of_detail_are_bounded() -> None:
+    from shapely.geometry import Point
+
+    layer = md.ShapeLayer("x", [Point(0, 0).buffer(1000, 64)], ["a"])
+    for lod in range(23):  # every level, as 1,000 fractional zoom steps would visit
+        layer.at_lod(0, lod)
+    assert len({k[1] for k in layer._simplified}) <= md.MAX_LODS_HELD
+    assert md.lod_for(7.49) == 7 and md.lod_for(7.5) == 8  # fractional zooms snap to levels

@@ -214,3 +214,22 @@ def test_gps_through_a_pty_moves_the_marker_and_saves_a_track(
         track = s.get(model.Track, saved.args[0])
     assert track.visit_id == visit_id and track.source_file == "live GPS"
     assert len(track.geometry["coordinates"]) == 40
+
+
+def test_a_waypoint_on_the_map_is_attached_to_the_selected_site(qtbot, main_window, demo_dir) -> None:
+    from pemdesk import model
+    from pemdesk.storage import Store
+
+    w, mw = main_window
+    site_id = w._site_rows[0].site.id
+    site = next(s for s in mw._sites.values() if s["id"] == site_id)
+    wp = model.Waypoint(name="Худаг 9", lon=site["lon"] + 0.001, lat=site["lat"], ele=1200.0)
+    w.ops.write(lambda store: store.save(wp))
+    qtbot.waitUntil(lambda: wp.id in mw.canvas.model.points["waypoints"].ids, timeout=TIMEOUT)
+    w.select_site(site_id)
+    mw.canvas.feature_clicked.emit("waypoints", wp.id)
+    assert "Худаг 9" in mw.info.text() and "attach-site" in mw.info.text()
+    with qtbot.waitSignal(mw.waypoint_attached, timeout=TIMEOUT):
+        mw.info.linkActivated.emit(f"attach-site:{wp.id}")
+    with Store.open(demo_dir) as s:
+        assert s.get(model.Waypoint, wp.id).site_id == site_id

@@ -752,7 +752,7 @@ class MapCanvas(QWidget):
         x, y = self.view.to_world(sx, sy)
         tol = self.view.res * 7
         vis = self.layer_painter.visible
-        for name in ("photos", "photo_points", "visits", "sites"):
+        for name in ("photos", "photo_points", "visits", "waypoints", "sites"):
             layer = self.model.points.get(name)
             if layer is not None and vis.get(name):
                 i = layer.pick(x, y, tol)

@@ -81,6 +81,7 @@ class MapWidget(QWidget):
     plot_saved = Signal(str)
     position_picked = Signal(float, float)
     track_saved = Signal(str)
+    waypoint_attached = Signal(str)
     gps_position_used = Signal(float, float)  # "Use my position": the GPS fix, lon and lat
 
     def __init__(
@@ -104,6 +105,7 @@ class MapWidget(QWidget):
         self.editing_site: dict[str, Any] | None = None
         self._sites: dict[str, dict[str, Any]] = {}
         self._plot_info: dict[str, dict[str, Any]] = {}
+        self._waypoints: dict[str, dict[str, Any]] = {}
         self._data: Any = None
         self.as_of: str | None = None  # a past date to show (the rehabilitation time slider)
 
@@ -420,6 +422,7 @@ class MapWidget(QWidget):
         if data is not None:
             self._sites = {s["id"]: s for s in data.sites}
             self._plot_info = {p["id"]: p for p in data.plots}
+            self._waypoints = {w["id"]: w for w in getattr(data, "waypoints", [])}
         self.layers.rebuild()
         self._apply_filter()
         self.canvas.invalidate()
@@ -579,8 +582,49 @@ class MapWidget(QWidget):
         elif layer == "photos":
             self.info.setText(f'<a href="photo:{fid}">{html.escape(_("Open the photo"))}</a>')
             self.photo_open_requested.emit(fid)
+        elif layer == "waypoints":
+            self.show_waypoint(fid)
         else:
             self.info.setText(html.escape(fid))
+
+    def show_waypoint(self, waypoint_id: str) -> None:
+        """A waypoint's data and what it can be attached to (the selected site, the visit
+        selected in the visits list)."""
+        w = self._waypoints.get(waypoint_id, {})
+        rows = [f"<b>{html.escape(w.get('name') or _('Waypoint'))}</b>"]
+        if w.get("recorded_at"):
+            rows.append(html.escape(format_datetime(w["recorded_at"])))
+        if w.get("ele") is not None:
+            rows.append(f"{format_number(w['ele'], 1)} {html.escape(_('m'))}")
+        if w.get("site_id"):
+            site = self._sites.get(w["site_id"], {})
+            rows.append(html.escape(_("Site: {name}").format(name=site.get("name_mn", ""))))
+        links = [
+            f'<a href="attach-site:{waypoint_id}">{html.escape(_("Attach to the selected site"))}</a>',
+            f'<a href="attach-visit:{waypoint_id}">{html.escape(_("Attach to the selected visit"))}</a>',
+        ]
+        self.info.setText("<br>".join(rows + links))
+
+    def attach_waypoint(self, waypoint_id: str, kind: str) -> None:
+        window = self.window()
+        if kind == "site":
+            getter = getattr(window, "current_site_id", None)
+            target = getter() if callable(getter) else self._guess_site()
+        else:
+            getter = getattr(window, "current_visit_id", None)
+            target = getter() if callable(getter) else None
+        if not target or self.ops is None:
+            QMessageBox.information(
+                self, _("Waypoint"), _("Select the site or the visit in the main window first.")
+            )
+            return
+
+        def write(store: Any) -> None:
+            from pemdesk.storage.geo import attach_waypoint
+
+            attach_waypoint(store, waypoint_id, kind, target)
+
+        self.ops.write(write, lambda _r: self.waypoint_attached.emit(waypoint_id), self._show_error)
 
     def show_plot(self, plot_id: str) -> None:
         p = self._plot_info.get(plot_id, {})
@@ -622,6 +666,8 @@ class MapWidget(QWidget):
             self.photo_open_requested.emit(fid)
         elif kind == "edit":
             self.edit_plot(fid)
+        elif kind in ("attach-site", "attach-visit"):
+            self.attach_waypoint(fid, kind.split("-")[1])
 
     # --- drawing and editing plots ------------------------------------------------------------
     def start_drawing(self, site_id: str | None = None) -> None:
