@@ -162,3 +162,16 @@ def test_cli_import_and_summary_json(tmp_path: Path, capsys: pytest.CaptureFixtu
     mns = next(x for x in summary["limits"] if x["source"].startswith("MNS")
                and x["averaging"] == "24h")
     assert (mns["valid_periods"], mns["exceedances"]) == (2, 1)
+
+
+def test_whole_series_from_batches_equals_the_table_rows(store: Store, tmp_path: Path) -> None:
+    dep = _deployment(store)
+    a = ["time,PM10 (ug/m3)"] + [f"2025-01-01 00:{m:02d},{10 + m % 4}" for m in range(40)]
+    b = ["time,PM10 (ug/m3)"] + [f"2025-01-01 00:{m:02d},{50 + m % 4}" for m in range(20, 60)]
+    rs.import_parsed(store, dep, read_file(_csv(tmp_path / "a.csv", a)))
+    rs.import_parsed(store, dep, read_file(_csv(tmp_path / "b.csv", b)))
+    whole = rs.series(store, dep, "air.pm10")
+    table = rs.series(store, dep, "air.pm10", 0, 2**40)  # a window reads the table
+    for x, y in zip(whole, table, strict=True):
+        assert x.tolist() == y.tolist()
+    assert whole[0].shape[0] == 60 and whole[1][25] == 10 + 25 % 4  # the first import kept

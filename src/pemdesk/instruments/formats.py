@@ -63,11 +63,12 @@ def read_file(path: Path | str, *, tz: str | None = None, profile: Profile | Non
         return _greenspan(path, text, tz, default_tz)
     if re.match(r"^\w+DATE,\d\d/\d\d/\d\d ", text):
         return _ramp(path, text, tz, default_tz)
-    if re.search(r"^Date,00:00,01:00,02:00", text, re.M):
+    head = text[:20000]
+    if re.search(r"^Date,00:00,01:00,02:00", head, re.M):
         return _hour_matrix(path, text, tz, default_tz)
-    if "Elapsed Time [s]" in text and "Test Start Time" in text:
+    if "Elapsed Time [s]" in head and "Test Start Time" in head:
         return _dusttrak(path, text, tz, default_tz)
-    if re.search(r"^Sample #[\t,]Date[\t,]Start Time", text, re.M) or "dN/dlogDp" in text[:5000]:
+    if re.search(r"^Sample #[\t,]Date[\t,]Start Time", head, re.M) or "dN/dlogDp" in head:
         line = 1 + text[: text.find("Sample #")].count("\n") if "Sample #" in text else None
         raise refuse(path, line, "бөөмийн хэмжээний тархалт (TSI AIM) — PM-ийн масс биш тул "
                      "хадгалахгүй.", "is a particle size distribution (TSI AIM export), not a "
@@ -121,7 +122,7 @@ def _family(path: Path, text: str) -> tuple[str, Profile, tuple[str, str] | None
             ColumnMap("BP (mbar)", "met.pressure", "hPa")], flag_column="Status"), None
     if "timestamp_iso" in head or first.startswith(",id,timestamp,timestamp_local,sn"):
         return "quantaq", Profile(medium="air"), ("UTC", "file")
-    if "SAMPLE LOG" in text and "DateTimeUTC" in text:
+    if "SAMPLE LOG" in text[:200000] and "DateTimeUTC" in text[:200000]:
         return "upas", Profile(medium="air"), None
     if "Win-Situ" in head:
         return "insitu", Profile(medium="water"), None

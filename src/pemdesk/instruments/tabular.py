@@ -167,8 +167,9 @@ def read_table(table: Table, profile: Profile | None, tz_option: str | None, def
         header_i, start, units_i = locate(table)
     header = [c.strip().strip('"') for c in rows[header_i]]
     width = len(header)
-    data = [r for r in rows[start:] if any(c.strip() for c in r)]
-    line_of = _line_numbers(rows, start, table.first_line)
+    filled = [k for k in range(start, len(rows)) if any(rows[k])]
+    data = [rows[k] for k in filled]
+    line_of = [table.first_line + k for k in filled]
     units_row = next((rows[k] for k in units_i if not all(
         set(c.strip()) <= {"-"} for c in rows[k])), [])
     above = rows[header_i - 1] if header_i > 0 else []
@@ -191,17 +192,24 @@ def read_table(table: Table, profile: Profile | None, tz_option: str | None, def
                          "no date/time column was recognised; map it in the import dialog.") from exc
     # Rows shorter than the header (event lines) are skipped, not fatal.
     # Notes between data rows ("Power loss from …", "Recovery finished at …") have no values.
+    tc, need = tcols[0], max(tcols)
     keep = [i for i, r in enumerate(data)
-            if len(r) > max(tcols) and r[tcols[0]].strip() and (
-                r[tcols[0]].strip()[:1].isdigit()
-                or any(c.strip() for k, c in enumerate(r) if k not in tcols))]
+            if len(r) > need and (r[tc][:1].isdigit() or (r[tc].strip() and (
+                r[tc].strip()[:1].isdigit()
+                or any(c.strip() for k, c in enumerate(r) if k not in tcols))))]
     skipped = len(data) - len(keep)
-    data = [data[i] for i in keep]
-    lines = [line_of[i] for i in keep]
+    if skipped:
+        data = [data[i] for i in keep]
+        lines = [line_of[i] for i in keep]
+    else:
+        lines = line_of
     if not data:
         raise refuse(table.path, table.first_line + start, "өгөгдлийн мөр алга.",
                      "has no data rows.")
-    ttext = [" ".join(r[c].strip() for c in tcols) for r in data]
+    if len(tcols) == 1:
+        ttext = [r[tc] for r in data]
+    else:
+        ttext = [" ".join(r[c].strip() for c in tcols) for r in data]
     tz, tz_source = _zone(header, tcols, head_text, table.path, profile, tz_option, default_tz,
                           zone_hint)
     times, offset_stated, bad = _parse_times(ttext, profile, table.path, lines)
@@ -305,14 +313,6 @@ def _mmddyy(text: str) -> str:
 def _hhmmss(text: str) -> str:
     t = text.strip().zfill(6)
     return f"{t[0:2]}:{t[2:4]}:{t[4:6]}"
-
-
-def _line_numbers(rows: list[list[str]], start: int, first_line: int) -> list[int]:
-    out = []
-    for k in range(start, len(rows)):
-        if any(c.strip() for c in rows[k]):
-            out.append(first_line + k)
-    return out
 
 
 def _parse_times(ttext: list[str], profile: Profile, path: Path,
