@@ -136,8 +136,9 @@ class Pyramid:
 
     def window(self, x0: float, x1: float, pixels: int) -> tuple[np.ndarray, np.ndarray]:
         for lx, ly in self.levels:
-            i, j = np.searchsorted(lx, x0), np.searchsorted(lx, x1)
-            if j - i <= 4 * pixels or (lx is self.levels[-1][0]):
-                i, j = max(0, int(i) - 2), min(int(lx.shape[0]), int(j) + 2)
-                return lx[i:j], ly[i:j]
+            lo = int(np.searchsorted(lx, x0))
+            hi = int(np.searchsorted(lx, x1))
+            if hi - lo <= 4 * pixels or (lx is self.levels[-1][0]):
+                lo, hi = max(0, lo - 2), min(int(lx.shape[0]), hi + 2)
+                return lx[lo:hi], ly[lo:hi]
         return np.zeros(0), np.zeros(0)
