@@ -58,6 +58,8 @@ def latin_words(text: str) -> list[str]:
     text = re.sub(r"&(?=\w)", "", text)  # mnemonics
     text = re.sub(r"\b[A-Z]{4}(-[A-Z]{4})+\b", " ", text)  # enrolment codes (ABCD-EFGH-…)
     text = text.replace("Qt for Python", " ")  # a product's name
+    text = re.sub(r"\b[\w.-]+\.(com|org|net|mn|io)\b", " ", text)  # web addresses
+    text = re.sub(r"\b(YYYY|yyyy)[-./](MM)[-./](DD|dd)\b", " ", text)  # date format hints
     return [w for w in WORD.findall(text) if w not in ALLOWED and w.strip("'’") not in ALLOWED]
 
 
