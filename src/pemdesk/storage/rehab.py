@@ -284,8 +284,9 @@ def acceptances(store: Store, plot_id: str | None = None) -> list[Acceptance]:
 # --- vegetation cover ------------------------------------------------------------------------
 def cover_of(store: Store, photo_id: str) -> PhotoCover | None:
     rows = store._query(
+        # Two laptops may each have measured the photo: a record a person corrected wins.
         "SELECT * FROM photo_cover WHERE photo_id = ? AND _deleted = 0 "
-        "ORDER BY updated_at DESC, id DESC LIMIT 1",
+        "ORDER BY manual_pct IS NOT NULL DESC, updated_at DESC, id DESC LIMIT 1",
         [photo_id],
     )
     return from_row(PhotoCover, rows[0]) if rows else None
