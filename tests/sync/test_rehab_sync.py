@@ -96,3 +96,35 @@ def test_targets_are_written_by_coordinators_and_reach_every_laptop(
     boss.close()
     monitor.close()
 
+
+
+def test_cover_and_its_correction_reach_another_laptop(
+    live_server: LiveServer, tmp_path: Path
+) -> None:
+    import numpy as np
+    from PIL import Image
+
+    from pemdesk.photos.importer import ImportOptions, import_photos
+
+    a = enrolled(live_server, tmp_path / "a", "Бат")
+    b = enrolled(live_server, tmp_path / "b", "Дулмаа")
+    site = new_site(a)
+    visit = new_visit(a, site.id)
+    rng = np.random.default_rng(3)
+    img = np.where(rng.random((120, 160, 1)) < 0.3, (70, 130, 45), (176, 150, 118)).astype(np.uint8)
+    path = tmp_path / "p.jpg"
+    Image.fromarray(img).save(path, quality=95, subsampling=0)
+    report = import_photos(a, [path], ImportOptions(visit_id=visit.id))
+    photo_id = report.files[0].photo_id
+    assert photo_id is not None
+    measured = rs.measure_cover(a, photo_id)
+    rs.correct_cover(a, photo_id, 33.0, "сүүдэр", by="Бат")
+    sync(a)
+    sync(b)
+    got = rs.cover_of(b, photo_id)
+    assert got is not None and got.id == measured.id
+    assert (got.cover_pct, got.manual_pct, got.manual_note, got.manual_by) == (
+        measured.cover_pct, 33.0, "сүүдэр", "Бат")
+    assert not [o for o in a.outbox() if o["state"] == "rejected"]
+    a.close()
+    b.close()
