@@ -157,7 +157,7 @@ def targets_table(progress: list[TargetProgress], lang: str, st: dict[str, Any])
     out.append(table(
         [_("Target"), _("Year"), _("Stage"), _("Target, ha"), _("Actual, ha"), _("Share"),
          _("Plots")],
-        rows, [52, 12, 40, 20, 20, 16, 12], st=st, compact=True))
+        rows, [48, 11, 38, 19, 19, 15, 18], st=st, compact=True))
     if any(p.target.id.startswith("builtin-") for p in progress):
         out.append(para("* " + _("built-in target shipped with the program (source in the table "
                                  "of targets); a coordinator can import a corrected one."),
@@ -167,7 +167,7 @@ def targets_table(progress: list[TargetProgress], lang: str, st: dict[str, Any])
     out.append(stacked_bars(
         [(f"{target_name(p.target, lang)[:36]} {p.target.year}", [100 * p.share], 100.0)
          for p in progress],
-        [(_("actual hectares"), "#1b9e77")],
+        [(_("share of the target reached"), "#1b9e77")],
         unit="%", target_label=_("target"), width_mm=FRAME_WIDTH / MM))
     for p in progress:
         if p.target.source:
