@@ -72,8 +72,13 @@ def cmd_import_geo(ctx: CommandContext, args: argparse.Namespace) -> int:
             entry["created"] = {k: len(v) for k, v in result.created.items()}
             entry["skipped"] = result.skipped
             if result.skipped and not args.json:
+                from pemdesk.storage.geo import skip_reason_text
+
                 entry["message"] += "; " + _("skipped: {what}").format(
-                    what=", ".join(f"{reason} ×{n}" for reason, n in result.skipped.items())
+                    what=", ".join(
+                        f"{skip_reason_text(reason, ctx.lang)} ×{n}"
+                        for reason, n in result.skipped.items()
+                    )
                 )
         except PemdeskError as exc:
             entry["message"] = exc.message(ctx.lang)

@@ -244,9 +244,31 @@ def _counts_text(geofile: GeoFile, lang: str) -> str:
     i = 0 if lang == "mn" else 1
     counts = geofile.counts()
     parts = [f"{_KINDS.get(k, (k, k))[i]}: {v}" for k, v in sorted(counts.items())]
-    if geofile.skipped:
-        parts.append(f"{('геометргүй', 'without geometry')[i]}: {geofile.skipped}")
+    for reason, n in geofile.skipped_by_reason().items():
+        parts.append(f"{skip_reason_text(reason, lang)}: {n}")
     return ", ".join(parts) or "0"
+
+
+_SKIP_REASONS_MN = {
+    "no usable geometry": "ашиглах геометргүй",
+    "feature without geometry": "геометргүй объект",
+    "geometry that cannot be read": "уншигдахгүй геометр",
+    "track with fewer than 2 points": "2-оос цөөн цэгтэй зам",
+    "route with fewer than 2 points": "2-оос цөөн цэгтэй маршрут",
+    "not selected": "сонгоогүй",
+}
+
+
+def skip_reason_text(reason: str, lang: str) -> str:
+    """A skip reason (kept in English in results and JSON) in the user's language."""
+    if lang != "mn":
+        return reason
+    if reason in _SKIP_REASONS_MN:
+        return _SKIP_REASONS_MN[reason]
+    kind, sep, target = reason.partition(" cannot become ")
+    if sep:
+        return f"{_KINDS.get(kind, (kind, kind))[0]} → {target}: тохирохгүй"
+    return reason
 
 
 def _create(
