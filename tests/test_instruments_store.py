@@ -175,3 +175,37 @@ def test_whole_series_from_batches_equals_the_table_rows(store: Store, tmp_path:
     for x, y in zip(whole, table, strict=True):
         assert x.tolist() == y.tolist()
     assert whole[0].shape[0] == 60 and whole[1][25] == 10 + 25 % 4  # the first import kept
+
+
+def test_site_report_and_visit_report_section(store: Store, tmp_path: Path) -> None:
+    import pypdfium2
+
+    from factories import make_visit
+    from pemdesk.reports.readings import write_site_readings_report
+    from pemdesk.reports.visit import collect_visit, render_visit
+
+    dep = _deployment(store)
+    site_id = rs.get_deployment(store, dep)["site_id"]
+    lines = ["time,PM10 (ug/m3)"] + [f"2026-05-{d:02d} {h:02d}:00,{(140 if d == 20 else 40) + h % 4}"
+                                     for d in range(18, 31) for h in range(24)]
+    rs.import_parsed(store, dep, read_file(_csv(tmp_path / "pm.csv", lines)))
+    out = tmp_path / "site.pdf"
+    built = write_site_readings_report(store, site_id, out, lang="en")
+    text = "".join(p.get_textpage().get_text_range() for p in pypdfium2.PdfDocument(out))
+    assert built.pages >= 1 and "Air and water readings summary" in text
+    assert "24-hour means" in text and "MNS 4585:2016" in text
+    from pemdesk import model
+
+    site = store.get(model.Site, site_id)
+    visit = make_visit(store, site, started="2026-06-01T02:00:00.000Z")
+    data = collect_visit(store, visit.id)
+    blocks = data.extra["readings"]
+    assert len(blocks) == 1
+    pm10 = blocks[0].summaries[0]
+    mns24 = next(r for r in pm10.limits if r.limit.source.startswith("MNS")
+                 and r.averaging == "24h")
+    assert (mns24.valid, len(mns24.exceedances)) == (13, 1)  # one day at 141.5 µg/m³
+    vout = tmp_path / "visit.pdf"
+    render_visit(data, vout, lang="en")
+    vtext = "".join(p.get_textpage().get_text_range() for p in pypdfium2.PdfDocument(vout))
+    assert "Instrument readings" in vtext

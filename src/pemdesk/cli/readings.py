@@ -36,6 +36,12 @@ def register(sub: argparse._SubParsersAction, groups: dict[str, Any]) -> None:
     s.add_argument("--to", dest="date_to", metavar="DATE")
     s.add_argument("--json", action="store_true", help=_("machine-readable output"))
     s.set_defaults(handler=cmd_summary)
+    rp = rsub.add_parser("report", help=_("the site's air and water readings summary as PDF"))
+    rp.add_argument("--site", required=True, metavar="ID")
+    rp.add_argument("--from", dest="date_from", metavar="DATE")
+    rp.add_argument("--to", dest="date_to", metavar="DATE")
+    rp.add_argument("-o", "--output", required=True, metavar="FILE.pdf")
+    rp.set_defaults(handler=cmd_report)
     e = rsub.add_parser("export", help=_("readings with their quality flags as CSV"))
     e.add_argument("--deployment", required=True, metavar="ID")
     e.add_argument("-o", "--output", required=True, metavar="FILE")
@@ -195,4 +201,14 @@ def cmd_export(ctx: CommandContext, args: argparse.Namespace) -> int:
 
     n = rs.export_csv(ctx.store, args.deployment, args.output)
     print(_("{n} readings written to {path}").format(n=n, path=args.output))
+    return 0
+
+
+def cmd_report(ctx: CommandContext, args: argparse.Namespace) -> int:
+    from pemdesk.reports.readings import write_site_readings_report
+
+    built = write_site_readings_report(ctx.store, args.site, args.output, lang=ctx.lang,
+                                       start=_day(args.date_from),
+                                       end=_day(args.date_to, end=True))
+    print(_("{path}: {n} pages").format(path=args.output, n=built.pages))
     return 0

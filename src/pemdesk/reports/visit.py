@@ -30,6 +30,7 @@ from pemdesk.reports.base import (
 from pemdesk.reports.cases import collect_visit_cases, signoff_sections, visit_sections
 from pemdesk.reports.fonts import FONT
 from pemdesk.reports.photos import PhotoSource, photo_file, photo_flowables
+from pemdesk.reports.readings import collect_visit_readings, readings_section
 from pemdesk.reports.sitemap import MapContent, site_map
 from pemdesk.reports.verification import Verification, qr_drawing, visit_verification
 
@@ -68,7 +69,8 @@ def collect_visit(store: Store, visit_id: str) -> VisitReportData:
             if detail.visit.supersedes and store.exists(model.Visit, detail.visit.supersedes)
             else None
         ),
-        extra={"cases": collect_visit_cases(store, visit_id)},
+        extra={"cases": collect_visit_cases(store, visit_id),
+               "readings": collect_visit_readings(store, detail.visit)},
     )
 
 
@@ -322,6 +324,8 @@ def render_visit(
         )
     else:
         story.append(para(_("No observations were recorded."), st["body"]))
+
+    story += readings_section(data.extra.get("readings"), lang)
 
     # --- findings ----------------------------------------------------------------------------
     story.append(para(_("Findings"), st["h2"]))
