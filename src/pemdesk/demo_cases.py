@@ -56,10 +56,12 @@ def strokes(rng: random.Random) -> list[list[list[float]]]:
     for _k in range(rng.randint(2, 3)):
         length = rng.uniform(60, 110)
         stroke = []
-        for i in range(40):
-            t = i / 39
-            stroke.append([round(x + t * length, 1),
-                           round(50 + 28 * math.sin(t * rng.uniform(6, 11)) * (1 - t * 0.4), 1)])
+        freq, phase = rng.uniform(2.5, 4.5), rng.uniform(0, 3)
+        for i in range(60):
+            t = i / 59
+            loop = 14 * math.sin(t * freq * 2 * math.pi + phase)
+            stroke.append([round(x + t * length + 6 * math.cos(t * freq * 2 * math.pi), 1),
+                           round(52 + loop * (1 - 0.35 * t) - 10 * t, 1)])
         out.append(stroke)
         x += length + rng.uniform(5, 15)
     return out

@@ -104,8 +104,11 @@ def _required(store: Store, detail: VisitDetail, now: datetime | None) -> Review
     return section
 
 
-def _participants(detail: VisitDetail) -> ReviewSection:
+def _participants(detail: VisitDetail, confirmed: set[str] | None = None) -> ReviewSection:
+    """``confirmed``: person ids and names with a sign-off recorded (``pemdesk.cases``)."""
     from pemdesk.labels import label
+
+    confirmed = confirmed or set()
 
     section = ReviewSection(
         "participants", "Оролцогчид ба гарын үсэг", "Participants and their sign-off",
@@ -113,6 +116,12 @@ def _participants(detail: VisitDetail) -> ReviewSection:
     )  # fmt: skip
     for participant, person in detail.participants:
         org = f", {person.organisation}" if person.organisation else ""
+        if person.id in confirmed or person.name.strip() in confirmed:
+            section.items.append(ReviewItem(
+                f"{person.name} — {label(participant.role, 'mn')}{org}: баталгаажуулсан",
+                f"{person.name} — {label(participant.role, 'en')}{org}: sign-off recorded",
+                "ok", record_id=participant.id, page="participants"))
+            continue
         section.items.append(
             ReviewItem(
                 f"{person.name} — {label(participant.role, 'mn')}{org}: гарын үсэг бүртгээгүй",
@@ -212,6 +221,12 @@ def _extra_sections(store: Store, detail: VisitDetail) -> list[ReviewSection]:
     return found
 
 
+def _confirmed(store: Store, visit_id: str) -> set[str]:
+    from pemdesk.storage.cases import signoffs_of
+
+    return {x for s in signoffs_of(store, visit_id) for x in (s.person_id, s.name.strip()) if x}
+
+
 def review_visit(
     store: Store,
     visit_id: str,
@@ -226,7 +241,7 @@ def review_visit(
     detail = store.visit_detail(visit_id)
     sections = [
         _required(store, detail, now),
-        _participants(detail),
+        _participants(detail, _confirmed(store, visit_id)),
         _exceedances(detail),
         _findings(detail),
         _photos(detail, max_photo_distance_m, now),

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
     QFormLayout,
+    QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
@@ -28,6 +29,7 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QPlainTextEdit,
     QRadioButton,
+    QScrollArea,
     QSplitter,
     QTableWidget,
     QTableWidgetItem,
@@ -269,6 +271,8 @@ class FollowUpPage(_Page):
             if row.overdue:
                 _paint(self.checklist, r, 2, Qt.GlobalColor.darkRed)
         self.cases.resizeColumnToContents(1)
+        self.cases.setColumnWidth(0, max(240, self.cases.viewport().width()
+                                         - self.cases.columnWidth(1) - 120))
         self.checklist.resizeColumnsToContents()
         self.checklist.setColumnWidth(1, min(self.checklist.columnWidth(1), 320))
         if self.cases.rowCount():
@@ -520,14 +524,16 @@ class SignOffPage(_Page):
         self.summary.setStyleSheet("QLabel { font-weight: bold; }")
         layout.addWidget(self.summary)
         self.table = _table(5)
-        self.table.setMaximumHeight(180)
+        self.table.setMaximumHeight(110)
         layout.addWidget(self.table)
         self.remove_button = self.t.button(N_("Remove the selected sign-off"), self.remove)
         layout.addWidget(self.remove_button, 0, Qt.AlignmentFlag.AlignRight)
 
         box = QGroupBox()
         self.t.tr(box.setTitle, N_("Sign-off of one participant"))
-        form = QFormLayout(box)
+        columns = QHBoxLayout(box)
+        form = QFormLayout()
+        columns.addLayout(form, 1)
         self.person = QComboBox()
         self.person.currentIndexChanged.connect(self._person_chosen)
         self.name = QLineEdit()
@@ -537,24 +543,17 @@ class SignOffPage(_Page):
         form.addRow(self.t.label(N_("Name")), self.name)
         form.addRow(self.t.label(N_("Role")), self.role)
         form.addRow(self.t.label(N_("Party represented")), self.party)
-        kinds = QHBoxLayout()
+        kinds = QGridLayout()
         self.kind_group = QButtonGroup(self)
         self.kind_buttons: dict[SignKind, QRadioButton] = {}
-        for kind in KINDS:
+        for i, kind in enumerate(KINDS):
             button = QRadioButton()
             self.t.tr(button.setText, KIND_TEXT[kind])
             self.kind_group.addButton(button)
             self.kind_buttons[kind] = button
-            kinds.addWidget(button)
+            kinds.addWidget(button, i // 2, i % 2)
         self.kind_buttons[SignKind.SIGNED].setChecked(True)
         form.addRow(self.t.label(N_("Sign-off")), kinds)
-        self.pad = SignaturePad()
-        pad_row = QHBoxLayout()
-        pad_row.addWidget(self.pad, 1)
-        self.clear_button = self.t.button(N_("Clear"), self.pad.clear)
-        pad_row.addWidget(self.clear_button, 0, Qt.AlignmentFlag.AlignBottom)
-        self.pad_label = self.t.label(N_("Signature"))
-        form.addRow(self.pad_label, pad_row)
         self.typed = QLineEdit()
         self.typed_label = self.t.label(N_("Typed name"))
         form.addRow(self.typed_label, self.typed)
@@ -562,11 +561,24 @@ class SignOffPage(_Page):
         self.about_label = self.t.label(N_("About finding"))
         form.addRow(self.about_label, self.about)
         self.reason = QPlainTextEdit()
-        self.reason.setMaximumHeight(70)
+        self.reason.setMaximumHeight(56)
         self.reason_label = self.t.label(N_("Reason for the dissent"))
         form.addRow(self.reason_label, self.reason)
+        right = QVBoxLayout()
+        columns.addLayout(right, 1)
+        self.pad_label = self.t.label(N_("Signature"))
+        right.addWidget(self.pad_label)
+        self.pad = SignaturePad()
+        right.addWidget(self.pad)
+        pad_row = QHBoxLayout()
+        self.clear_button = self.t.button(N_("Clear"), self.pad.clear)
+        pad_row.addWidget(self.clear_button)
+        pad_row.addStretch(1)
+        right.addLayout(pad_row)
+        right.addStretch(1)
         self.save_button = self.t.button(N_("Confirm this sign-off"), self.save)
-        form.addRow("", self.save_button)
+        self.save_button.setMinimumHeight(30)
+        right.addWidget(self.save_button)
         layout.addWidget(box, 1)
         for button in self.kind_buttons.values():
             button.toggled.connect(lambda _on: self._kind_changed())
@@ -705,7 +717,7 @@ def install(editor: Any) -> None:
     """Add the follow-up and commitments pages to a visit editor (``EDITOR_PLUGINS``)."""
     editor.followup_page = FollowUpPage(editor)
     editor.assessment_page = AssessmentPage(editor)
-    editor.add_tab(editor.followup_page, N_("Follow-up"))
+    editor.add_tab(editor.followup_page, N_("Follow-up of findings"))
     editor.add_tab(editor.assessment_page, N_("Commitments"))
     # New findings reach the follow-up page once the editor has saved them.
     editor.saved.connect(editor.followup_page.refresh)
@@ -718,7 +730,14 @@ def signoff_widget(review_page: Any) -> QWidget:
     editor.signoff_page = page
     box = QGroupBox()
     page.t.tr(box.setTitle, N_("Sign-off by the parties"))
-    QVBoxLayout(box).addWidget(page)
+    scroll = QScrollArea()
+    scroll.setWidgetResizable(True)
+    scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+    scroll.setWidget(page)
+    QVBoxLayout(box).addWidget(scroll)
+    # The review list above keeps room to be read; the step scrolls when the window is small.
+    box.setMinimumHeight(260)
+    box.setMaximumHeight(560)
     box.load = page.load  # type: ignore[attr-defined]
     box.set_read_only = page.set_read_only  # type: ignore[attr-defined]
     box.retranslate = page.retranslate  # type: ignore[attr-defined]
