@@ -20,6 +20,16 @@ TIMEOUT = 20_000
 WALK = Path(__file__).parent / "fixtures" / "gps" / "walk.nmea"
 
 
+@pytest.fixture(autouse=True)
+def _no_saved_layers():
+    """Layers a test adds are remembered in QSettings: none may reach the next test."""
+    from pemdesk.ui.app import settings
+
+    settings().remove("map/layers")
+    yield
+    settings().remove("map/layers")
+
+
 @pytest.fixture
 def main_window(qtbot, demo_dir):
     from pemdesk.ui.main_window import MainWindow
@@ -233,3 +243,45 @@ def test_a_waypoint_on_the_map_is_attached_to_the_selected_site(qtbot, main_wind
         mw.info.linkActivated.emit(f"attach-site:{wp.id}")
     with Store.open(demo_dir) as s:
         assert s.get(model.Waypoint, wp.id).site_id == site_id
+
+
+def test_added_layers_order_and_opacity_survive_a_restart(qtbot, demo_dir, tmp_path: Path) -> None:
+    from pemdesk.ui.app import settings
+    from pemdesk.ui.main_window import MainWindow
+    from pemdesk.ui.map.widget import MapWidget
+
+    settings().remove("map/layers")
+    zone = tmp_path / "zones.geojson"
+    zone.write_text(
+        '{"type":"FeatureCollection","features":[{"type":"Feature","properties":{},'
+        '"geometry":{"type":"Polygon","coordinates":[[[105,45],[105.2,45],[105.2,45.2],'
+        '[105,45]]]}}]}',
+        encoding="utf-8",
+    )
+    w = MainWindow(demo_dir)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitUntil(lambda: w.loaded, timeout=TIMEOUT)
+    mw = w.findChild(MapWidget)
+    added: list[str] = []
+    mw.add_layer_file(str(zone), added.append)
+    qtbot.waitUntil(lambda: bool(added), timeout=TIMEOUT)
+    mw.layers.set_opacity(added[0], 0.4)
+    mw.layers.set_opacity("water", 0.7)
+    mw.layers.list.setCurrentItem(mw.layers.item("water"))
+    mw.layers.move_current(-1)
+    order = list(mw.canvas.layer_painter.order)
+    w.close()
+    try:
+        w2 = MainWindow(demo_dir)
+        qtbot.addWidget(w2)
+        w2.show()
+        mw2 = w2.findChild(MapWidget)
+        qtbot.waitUntil(lambda: added[0] in mw2.canvas.model.user_layers, timeout=TIMEOUT)
+        qtbot.waitUntil(lambda: mw2.canvas.layer_painter.order == order, timeout=TIMEOUT)
+        assert mw2.canvas.layer_painter.opacity[added[0]] == pytest.approx(0.4)
+        assert mw2.canvas.layer_painter.opacity["water"] == pytest.approx(0.7)
+        assert mw2.layers.item(added[0]) is not None
+        w2.close()
+    finally:
+        settings().remove("map/layers")

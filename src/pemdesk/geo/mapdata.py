@@ -538,14 +538,15 @@ class MapModel:
         return other
 
     def add_user_layer(self, key: str, title: str, geoms: Sequence[BaseGeometry],
-                       colour: str) -> ShapeLayer:
+                       colour: str, path: str = "") -> ShapeLayer:
         """A coordinator's own file (protected zones, licence areas from the cadastre) as a
         layer of its own: geometries already in Mercator, one colour."""
         layer = ShapeLayer(
             key,
             list(geoms),
             [f"{key}#{i}" for i in range(len(geoms))],
-            [{"_title": title, "_colour": colour}] + [{} for _ in range(len(geoms) - 1)],
+            [{"_title": title, "_colour": colour, "_path": path}]
+            + [{} for _ in range(len(geoms) - 1)],
         )
         self.user_layers[key] = layer
         return layer

@@ -39,7 +39,78 @@ def install(window: Any) -> MapWidget:
     window.language_changed.connect(widget.retranslate)
     widget.canvas.zoom_to_country()
     follow_the_user(window, widget)
+    remember_layers(widget)
     return widget
+
+
+def remember_layers(widget: MapWidget) -> None:
+    """The coordinator's added layers, the layer order and opacities survive a restart (kept in
+    QSettings; a file that has gone is left out)."""
+    import json
+    from pathlib import Path
+
+    from pemdesk.ui.app import settings
+
+    store = settings()
+    try:
+        saved = json.loads(str(store.value("map/layers", "{}")))
+    except ValueError:
+        saved = {}
+    lp = widget.canvas.layer_painter
+    files = [f for f in saved.get("files", []) if isinstance(f, str) and Path(f).is_file()]
+    order = [k for k in saved.get("order", []) if isinstance(k, str)]
+    opacity = {k: float(v) for k, v in (saved.get("opacity") or {}).items()}
+
+    restoring = [True]
+
+    def restore_order(*_args: object) -> None:
+        if not restoring[0]:
+            return
+        restoring[0] = False
+        known = set(lp.order)
+        wanted = [k for k in order if k in known]
+        if len(wanted) == len(known):
+            lp.order = wanted
+        lp.opacity.update({k: v for k, v in opacity.items() if 0 <= v <= 1})
+        widget.layers.rebuild()
+        widget.canvas.invalidate(clear_paths=False)
+        save()
+
+    pending = list(files)
+
+    def added(key: str) -> None:
+        if pending:
+            pending.pop(0)
+        if not pending:
+            restore_order()
+
+    def save() -> None:
+        if restoring[0]:
+            return  # not while the saved layers are being read back
+        store.setValue(
+            "map/layers",
+            json.dumps(
+                {
+                    "files": [
+                        str(lay.attrs[0].get("_path"))
+                        for lay in widget.canvas.model.user_layers.values()
+                        if lay.attrs and lay.attrs[0].get("_path")
+                    ],
+                    "order": list(lp.order),
+                    "opacity": dict(lp.opacity),
+                }
+            ),
+        )
+
+    widget.layers.changed.connect(save)
+    for path in files:
+        widget.add_layer_file(path, added)
+    if files:
+        from PySide6.QtCore import QTimer
+
+        QTimer.singleShot(15_000, widget, restore_order)  # a file that failed to read
+    else:
+        restore_order()
 
 
 def follow_the_user(window: Any, widget: MapWidget) -> None:

@@ -1115,9 +1115,17 @@ class MapWidget(QWidget):
 
             if not isValid(self):
                 return
-            self.canvas.model.add_user_layer(key, Path(path).name, geoms, colour)
+            if not geoms:
+                QMessageBox.information(
+                    self, _("Add data"), _("{name}: no features to show.").format(name=Path(path).name)
+                )
+                return
+            self.canvas.model.add_user_layer(
+                key, Path(path).name, geoms, colour, str(Path(path).resolve())
+            )
             self.layers.rebuild()
             self.canvas.invalidate(clear_paths=False)
+            self.layers.changed.emit()
             if done is not None:
                 done(key)
 
