@@ -124,3 +124,20 @@ def test_other_modules_add_review_sections_that_can_block(store, monkeypatch) ->
             visits.finish_visit(store, visit.id)
     finally:
         REVIEW_SECTIONS.remove("pemdesk_test_review:signoffs")
+
+
+def test_import_says_at_once_when_a_photo_does_not_fit_its_visit(store, tmp_path) -> None:
+    from photos_fixtures import make_jpeg
+
+    from pemdesk.photos import ImportOptions, import_photos
+
+    visit = _ready_visit(store)
+    far = make_jpeg(tmp_path / "kenya.jpg", lat=-1.3, lon=36.8, taken="2026:06:01 11:00:00",
+                    offset="+08:00")  # fmt: skip
+    near = make_jpeg(tmp_path / "near.jpg", lat=43.001, lon=106.851, taken="2026:06:01 11:00:00",
+                     offset="+08:00", color=(9, 9, 9))  # fmt: skip
+    summary = import_photos(store, [far, near], ImportOptions(visit_id=visit.id))
+    by_name = {r.path.rsplit("/", 1)[-1]: r for r in summary.files}
+    assert by_name["kenya.jpg"].status == "imported"  # kept as evidence, but flagged
+    assert "km from the site" in by_name["kenya.jpg"].message("en")
+    assert not any(n.code.startswith("doubt") for n in by_name["near.jpg"].notes)

@@ -26,6 +26,7 @@ from pemdesk.errors import Interrupted
 from pemdesk.photos.exif import Note, PhotoMeta, read_meta
 from pemdesk.photos.files import THUMB_PX, PhotoFiles, register_heif, render, write_derived
 from pemdesk.photos.geotag import DEFAULT_MAX_GAP, Track
+from pemdesk.plausibility import visit_photo_doubts
 from pemdesk.progress import Progress
 from pemdesk.storage import photos as q
 
@@ -272,6 +273,8 @@ def record_prepared(
     """Write the records of a batch of stored files in one transaction; duplicates get none."""
     ready = [p for p in batch if p.result.status == "imported" and p.meta is not None]
     known = q.known_shas(store, [p.result.sha256 for p in ready if p.result.sha256])
+    visit = store.get(model.Visit, options.visit_id) if options.visit_id else None
+    site = store.get(model.Site, visit.site_id) if visit is not None else None
     with store.atomic():
         for p in ready:
             r, meta = p.result, p.meta
@@ -293,6 +296,10 @@ def record_prepared(
                 continue
             seen.add(r.sha256)
             photo = _photo_from(meta, r, Path(r.path).name, options)
+            if visit is not None and site is not None:
+                # imported all the same (it is evidence), but said at once; the review blocks it
+                for doubt in visit_photo_doubts(visit, site, [photo]).get(photo.id, []):
+                    r.notes.append(Note(f"doubt-{doubt.code}", doubt.mn, doubt.en))
             store.save(photo)
             r.photo_id, r.visit_id = photo.id, photo.visit_id
             r.taken_at, r.lat, r.lon, r.bearing = (

@@ -14,6 +14,7 @@ from pemdesk import model
 from pemdesk.i18n import format_date, format_datetime
 from pemdesk.labels import label
 from pemdesk.minerals import mineral_text
+from pemdesk.plausibility import split_outliers, visit_photo_doubts
 from pemdesk.reports import common
 from pemdesk.reports.base import (
     FRAME_WIDTH,
@@ -215,6 +216,9 @@ def render_visit(
     # --- map ---------------------------------------------------------------------------------
     story.append(para(_("Map of the site"), st["h2"]))
     visit_plot_ids = frozenset(visit.plot_ids)
+    # Photos taken far away or at another time never stretch the map; they are listed apart.
+    doubts = visit_photo_doubts(visit, site, d.photos)
+    on_map, apart = split_outliers(d.photos, doubts)
     story.append(
         site_map(
             MapContent(
@@ -222,7 +226,7 @@ def render_visit(
                 plots=data.site_plots,
                 highlight_plot_ids=visit_plot_ids,
                 visit=visit,
-                photos=d.photos,
+                photos=on_map,
                 photo_points=data.photo_points,
             ),
             FRAME_WIDTH / MM,
@@ -230,6 +234,22 @@ def render_visit(
             lang,
         )
     )
+    if apart:
+        numbers = {p.id: n for n, p in enumerate(d.photos, start=1)}
+        lines = [
+            f"<b>{numbers[p.id]}.</b> {esc(p.original_name or p.sha256[:12])}: "
+            + esc(" ".join(doubt.message(lang) for doubt in doubts[p.id]))
+            for p in apart
+        ]
+        story.append(
+            para(
+                "<b>"
+                + esc(_("Photos not shown on the map (far from the site or the visit's time)"))
+                + ":</b><br/>"
+                + "<br/>".join(lines),
+                st["cell_alert"],
+            )
+        )
     if d.plots:
         story.append(
             para(

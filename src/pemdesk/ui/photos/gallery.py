@@ -3,13 +3,13 @@ view; caption; remove from the visit; import; photo-point comparison; disk use."
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import shiboken6
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QIcon, QImage, QPixmap
+from PySide6.QtGui import QBrush, QColor, QIcon, QImage, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -24,8 +24,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from pemdesk import model
+from pemdesk import i18n, model
 from pemdesk.i18n import _, format_datetime, format_number
+from pemdesk.plausibility import PhotoDoubt, visit_photo_doubts
 from pemdesk.ui.errors import show_error
 
 THUMB = 192
@@ -52,6 +53,7 @@ class GalleryData:
     thumbs: dict[str, QImage]
     usage: Any
     site_id: str | None = None
+    doubts: dict[str, list[PhotoDoubt]] = field(default_factory=dict)
 
 
 def load_gallery(
@@ -72,8 +74,12 @@ def load_gallery(
             image = QImage(str(path))
             if not image.isNull():
                 thumbs[photo.sha256] = image
-    site_id = store.get(model.Visit, visit_id).site_id if visit_id else None
-    return GalleryData(photos, thumbs, disk_usage(store), site_id)
+    site_id, doubts = None, {}
+    if visit_id:
+        visit = store.get(model.Visit, visit_id)
+        site_id = visit.site_id
+        doubts = visit_photo_doubts(visit, store.get(model.Site, site_id), photos)
+    return GalleryData(photos, thumbs, disk_usage(store), site_id, doubts)
 
 
 class PhotoGallery(QWidget):
@@ -144,6 +150,12 @@ class PhotoGallery(QWidget):
         self.empty_label = QLabel()
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         layout.addWidget(self.empty_label)
+        self.doubts: dict[str, list[PhotoDoubt]] = {}
+        self.doubt_label = QLabel()
+        self.doubt_label.setWordWrap(True)
+        self.doubt_label.setStyleSheet("color: #e65100;")
+        self.doubt_label.hide()
+        layout.addWidget(self.doubt_label)
         if hasattr(ops, "changed"):
             ops.changed.connect(self.reload)
         self.retranslate()
@@ -185,8 +197,16 @@ class PhotoGallery(QWidget):
         selected = {p.id for p in self.selected_photos()}
         self.photos = data.photos
         self.list.clear()
+        self.doubts = data.doubts
+        lang = i18n.get_language()
         for photo in data.photos:
-            item = QListWidgetItem(photo_text(photo))
+            doubts = data.doubts.get(photo.id, [])
+            text = photo_text(photo)
+            if doubts:  # taken far away or at another time: said on the photo itself
+                text = "⚠ " + text + "\n" + " ".join(d.message(lang) for d in doubts)
+            item = QListWidgetItem(text)
+            if doubts:
+                item.setBackground(QBrush(QColor("#ffe0b2")))
             image = self._thumbs.get(photo.sha256)
             if image is not None:
                 item.setIcon(QIcon(QPixmap.fromImage(image)))
@@ -208,6 +228,12 @@ class PhotoGallery(QWidget):
             )
         )
         self.empty_label.setVisible(not data.photos)
+        self.doubt_label.setText(
+            _("{n} photo(s) do not fit the visit's time or place; see the Review page.").format(
+                n=len(data.doubts)
+            )
+        )
+        self.doubt_label.setVisible(bool(data.doubts))
         self._selection_changed()
         self.loaded.emit()
 
