@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from report_helpers import needs_poppler, pdftotext
-
 from pemdesk import model
 from pemdesk.reports import visit as visit_report
 from pemdesk.storage import VisitFilter
+from report_helpers import needs_poppler, pdftotext
 
 
 def _visit_with_an_outlier(store) -> model.Visit:

@@ -127,9 +127,8 @@ def test_other_modules_add_review_sections_that_can_block(store, monkeypatch) ->
 
 
 def test_import_says_at_once_when_a_photo_does_not_fit_its_visit(store, tmp_path) -> None:
-    from photos_fixtures import make_jpeg
-
     from pemdesk.photos import ImportOptions, import_photos
+    from photos_fixtures import make_jpeg
 
     visit = _ready_visit(store)
     far = make_jpeg(tmp_path / "kenya.jpg", lat=-1.3, lon=36.8, taken="2026:06:01 11:00:00",
