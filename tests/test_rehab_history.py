@@ -11,6 +11,7 @@ import pytest
 
 from factories import make_site, make_visit
 from pemdesk import model
+from pemdesk.errors import InvalidInput
 from pemdesk.rehab import stages as st
 from pemdesk.rehab.records import StageChange
 from pemdesk.storage import Store
@@ -71,6 +72,14 @@ def test_a_new_plot_gets_its_first_record_and_changes_update_the_stage(store: St
     )
     assert store.get(model.Plot, plot.id).stage == "biological"
     assert st.stage_at(rs.history(store, plot.id), "2022-06-30") == "disturbed"
+    # A change recorded by mistake is removed (a synced tombstone) and the stage derived again.
+    latest = rs.history(store, plot.id)[-1]
+    rs.delete_stage_change(store, latest.id)
+    assert store.get(model.Plot, plot.id).stage == "disturbed"  # the 2022 change is last now
+    assert any(o["entity_id"] == latest.id and o["op"] == "delete" for o in store.outbox())
+    lone = make_plot(store, site, "B", lon=107.0)
+    with pytest.raises(InvalidInput):
+        rs.delete_stage_change(store, rs.history(store, lone.id)[0].id)
 
 
 def test_bad_changes_are_refused_and_nothing_is_saved(store: Store) -> None:

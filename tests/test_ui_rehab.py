@@ -64,6 +64,16 @@ def test_history_cover_correction_and_stage_change(qtbot, demo_dir: Path) -> Non
     qtbot.waitUntil(lambda: len(panel._plot_view().changes) == before + 1, timeout=TIMEOUT)  # type: ignore[union-attr]
     last = panel._plot_view().changes[-1]  # type: ignore[union-attr]
     assert last.to_stage == chosen and len(last.photo_ids) == 1
+    # ... and removed again (recorded by mistake): the stage is derived again.
+    from PySide6.QtWidgets import QMessageBox as Box
+
+    undo = pytest.MonkeyPatch()
+    undo.setattr(Box, "question", lambda *a, **k: Box.StandardButton.Yes)
+    panel.history.selectRow(panel.history.rowCount() - 1)
+    panel.remove_selected_change()
+    qtbot.waitUntil(lambda: len(panel._plot_view().changes) == before, timeout=TIMEOUT)  # type: ignore[union-attr]
+    undo.undo()
+    assert panel._plot_view().plot.stage == pv.plot.stage  # type: ignore[union-attr]
     # A bad acceptance act (no members) is refused with a message; nothing saved.
     from PySide6.QtWidgets import QMessageBox
 
@@ -118,6 +128,15 @@ def test_targets_editor_imports_and_shows_progress(qtbot, demo_dir: Path, tmp_pa
 
     mp = pytest.MonkeyPatch()
     mp.setattr(QMessageBox, "information", lambda *a, **k: None)
+    dialog.import_file(str(f))
+    qtbot.waitUntil(lambda: dialog.table.rowCount() == rows + 1, timeout=TIMEOUT)
+    index = next(i for i, t in enumerate(dialog.targets) if t.name == "Төв 2025")
+    mp.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    dialog.table.selectRow(index)
+    dialog.delete_selected()
+    qtbot.waitUntil(lambda: dialog.table.rowCount() == rows, timeout=TIMEOUT)
+    with Store.open(demo_dir) as store:
+        assert not any(t.name == "Төв 2025" for t in rs.list_targets(store, 2025))
     dialog.import_file(str(f))
     qtbot.waitUntil(lambda: dialog.table.rowCount() == rows + 1, timeout=TIMEOUT)
     mp.undo()

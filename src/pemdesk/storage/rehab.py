@@ -68,6 +68,11 @@ def delete_stage_change(store: Store, change_id: str) -> None:
     """Remove a change recorded by mistake (a tombstone, synced); the stage is derived again."""
     with store.atomic():
         change = store.get(StageChange, change_id)
+        if len(history(store, change.plot_id)) <= 1:
+            raise InvalidInput(
+                "Талбайн түүхийн цорын ганц бичлэгийг устгах боломжгүй.",
+                "The only record of a plot's history cannot be removed.",
+            )
         store.delete(StageChange, change_id)
         plot = store.get(model.Plot, change.plot_id)
         _sync_plot_stage(store, plot, history(store, plot.id))

@@ -282,10 +282,12 @@ class TargetsDialog(QDialog):
         self.add_button.clicked.connect(lambda: self.edit(None))
         self.edit_button = QPushButton(_("Edit…"), self)
         self.edit_button.clicked.connect(self.edit_selected)
+        self.delete_button = QPushButton(_("Delete"), self)
+        self.delete_button.clicked.connect(self.delete_selected)
         close = QPushButton(_("Close"), self)
         close.clicked.connect(self.accept)
         row = QHBoxLayout()
-        for b in (self.import_button, self.add_button, self.edit_button):
+        for b in (self.import_button, self.add_button, self.edit_button, self.delete_button):
             row.addWidget(b)
         row.addStretch(1)
         row.addWidget(close)
@@ -353,6 +355,23 @@ class TargetsDialog(QDialog):
         rows = self.table.selectionModel().selectedRows()
         if rows:
             self.edit(self.targets[rows[0].row()])
+
+    def delete_selected(self) -> None:
+        rows = self.table.selectionModel().selectedRows()
+        if not rows:
+            return
+        target = self.targets[rows[0].row()]
+        if target.id.startswith("builtin-"):
+            QMessageBox.information(self, _("Rehabilitation targets"),
+                                    _("A built-in target cannot be deleted; import a corrected one."))
+            return
+        answer = QMessageBox.question(self, _("Rehabilitation targets"),
+                                      _("Delete the target “{name}”?").format(name=target.name))
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        target_id = target.id
+        self.ops.write(lambda store: store.delete(RehabTarget, target_id), lambda _r: self.reload(),
+                       lambda exc: show_error(self, exc))
 
     def edit(self, target: RehabTarget | None) -> None:
         from pemdesk.storage import rehab as rs

@@ -221,11 +221,14 @@ class RehabPanel(QWidget):
         self.accept_button.clicked.connect(self.record_acceptance)
         self.print_act = QPushButton(self)
         self.print_act.clicked.connect(self.print_latest_act)
+        self.remove_change = QPushButton(self)
+        self.remove_change.clicked.connect(self.remove_selected_change)
         self.measure = QPushButton(self)
         self.measure.clicked.connect(self.measure_all)
         self.history = QTableWidget(0, 6, self)
         self.history.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.history.setMinimumHeight(130)
+        self.history.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
         self.history.horizontalHeader().setStretchLastSection(True)
         self.history.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.acts = QLabel(self)
@@ -249,7 +252,10 @@ class RehabPanel(QWidget):
         self.history_box = QGroupBox(self)
         hb = QVBoxLayout(self.history_box)
         hb.addWidget(self.history, 3)
-        hb.addWidget(self.acts)
+        hrow = QHBoxLayout()
+        hrow.addWidget(self.acts, 1)
+        hrow.addWidget(self.remove_change)
+        hb.addLayout(hrow)
         hb.addWidget(self.stage_chart, 2)
         self.stage_chart.setMaximumHeight(190)
         self.cover_box = QGroupBox(self)
@@ -280,6 +286,7 @@ class RehabPanel(QWidget):
         self.record.setText(_("Record a stage change…"))
         self.accept_button.setText(_("Acceptance act…"))
         self.print_act.setText(_("Print the act…"))
+        self.remove_change.setText(_("Remove the selected change…"))
         self.measure.setText(_("Measure the cover of all photo-point photos"))
         self.measure.setToolTip(_("Measure the cover of all photo-point photos"))
         self.history_box.setTitle(_("Stage history"))
@@ -426,6 +433,31 @@ class RehabPanel(QWidget):
         dialog = StageChangeDialog(self.ops, pv.plot, self.data.visits, self.data.photos,
                                    self.data.people, self)
         dialog.exec()
+
+    def remove_selected_change(self) -> None:
+        """Remove a change recorded by mistake (synced as a deletion; the stage is derived
+        again). The plot's first record stays: a plot always has a history."""
+        from PySide6.QtWidgets import QMessageBox
+
+        from pemdesk.storage import rehab as rs
+
+        pv = self._plot_view()
+        rows = self.history.selectionModel().selectedRows()
+        if pv is None or not rows:
+            return
+        row = rows[0].row()
+        if row == 0 or row >= len(pv.changes):
+            QMessageBox.information(self, _("Stage history"),
+                                    _("The first record of a plot's history cannot be removed."))
+            return
+        change = pv.changes[row]
+        if QMessageBox.question(self, _("Stage history"), _(
+                "Remove the change of {date}? The plot's stage is derived again.").format(
+                date=format_date(change.changed_on))) != QMessageBox.StandardButton.Yes:
+            return
+        change_id = change.id
+        self.ops.write(lambda store: rs.delete_stage_change(store, change_id), None,
+                       lambda exc: show_error(self, exc))
 
     def record_acceptance(self) -> None:
         from pemdesk.ui.rehab.dialogs import AcceptanceDialog
