@@ -27,6 +27,12 @@ def _iso(seconds: int) -> str:
     return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def _local_day(seconds: int, tz: str) -> str:
+    from pemdesk.instruments.timeparse import resolve_zone
+
+    return datetime.fromtimestamp(seconds, UTC).astimezone(resolve_zone(tz)).strftime("%Y-%m-%d")
+
+
 def _parse(text: str | None) -> int | None:
     if not text:
         return None
@@ -99,7 +105,8 @@ def readings_section(blocks: list[DeploymentBlock] | None, lang: str,
         "annual mean with 75 % of its days; exceedances count complete periods only."),
         st["muted"]))
     for b in blocks:
-        period = f"{_iso(b.start)[:10]} – {_iso(b.end)[:10]}" if b.start and b.end else ""
+        period = (f"{_local_day(b.start, b.tz)} – {_local_day(b.end, b.tz)}"
+                  if b.start and b.end else "")
         out.append(para(f"{b.label} · {period} · {_('times in')} {b.tz}", st["h3"]
                         if "h3" in st else st["body"]))
         rows = []
@@ -120,7 +127,8 @@ def readings_section(blocks: list[DeploymentBlock] | None, lang: str,
                     f"{r.valid} / {r.periods}",
                     "—" if r.mean is None else f"{r.mean:.1f}",
                     str(len(r.exceedances)),
-                    "—" if worst is None else f"{_iso(worst.start)[:10]}: {worst.mean:.1f}",
+                    "—" if worst is None else
+                    f"{_local_day(worst.start, b.tz)}: {worst.mean:.1f}",
                     f"{corr}; {basis}",
                 ])
             if s.daily and s.daily.valid and ind is not None:
@@ -135,7 +143,7 @@ def readings_section(blocks: list[DeploymentBlock] | None, lang: str,
         if rows:
             out.append(table([_("Indicator"), _("Limit"), _("Valid periods"), _("Mean"),
                               _("Exceedances"), _("Worst period"), _("Corrections, basis")],
-                             rows, [28, 34, 16, 14, 16, 26, 46], st=st, compact=True))
+                             rows, [28, 34, 15, 13, 19, 25, 46], st=st, compact=True))
         else:
             out.append(para(_("No indicator of this instrument has a limit in the catalogue."),
                             st["body"]))

@@ -73,11 +73,11 @@ class ReadingsChart(QWidget):
         for item in self.limit_items:
             self.plot.removeItem(item)
         self.limit_items = []
-        for lim in limits:
+        for k, lim in enumerate(limits):
             pen = pg.mkPen(QColor("#c00000" if lim.national else "#7030a0"), width=2,
                            style=Qt.PenStyle.DashLine)
             line = pg.InfiniteLine(pos=lim.value, angle=0, pen=pen, label=lim.label,
-                                   labelOpts={"position": 0.02, "color": pen.color(),
+                                   labelOpts={"position": 0.02 + 0.24 * (k % 4), "color": pen.color(),
                                               "anchors": [(0, 1), (0, 1)]})
             self.plot.addItem(line)
             self.limit_items.append(line)

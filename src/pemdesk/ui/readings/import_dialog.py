@@ -65,6 +65,7 @@ class ImportDialog(QDialog):
         self.lang = lang
         self.parsed: Any = None
         self.progress: Progress | None = None
+        self.dep_serials: dict[str, str] = {}
         self.setWindowTitle(_("Import instrument readings"))
         self.resize(1100, 760)
 
@@ -83,7 +84,9 @@ class ImportDialog(QDialog):
         self.result_table = QTableWidget(0, 5)
         self.result_table.setHorizontalHeaderLabels(
             [_("indicator"), _("column"), _("readings"), _("first (UTC)"), _("last (UTC)")])
-        self.result_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.result_table.horizontalHeader().setSectionResizeMode(
+            QHeaderView.ResizeMode.ResizeToContents)
+        self.result_table.horizontalHeader().setStretchLastSection(True)
         self.status = QLabel(_("Choose an instrument file to see what pemdesk reads in it."))
         self.status.setWordWrap(True)
         right = QWidget()
@@ -189,14 +192,27 @@ class ImportDialog(QDialog):
             return rs.list_deployments(store, site)
 
         def show(deps: list[dict[str, Any]]) -> None:
+            self.dep_serials = {d["id"]: d["serial"] for d in deps}
             self.deployment_combo.clear()
             for d in deps:
                 label = f"{d['make'] or d['kind']} {d['serial']} — {d['site_name']} " \
                         f"({(d['started_at'] or '')[:10]})"
                 self.deployment_combo.addItem(label, d["id"])
             self.deployment_combo.addItem(_("new deployment at this site"), "")
+            self.deployment_combo.setCurrentIndex(self.deployment_combo.count() - 1)
+            self._match_deployment()
 
         self.ops.run(fetch, show)
+
+    def _match_deployment(self) -> None:
+        """The deployment of the instrument the file names, else a new one (never a guess)."""
+        serial = self.parsed.serial if self.parsed is not None else ""
+        for i in range(self.deployment_combo.count()):
+            dep = self.deployment_combo.itemData(i)
+            if serial and dep and self.dep_serials.get(dep) == serial:
+                self.deployment_combo.setCurrentIndex(i)
+                return
+        self.deployment_combo.setCurrentIndex(self.deployment_combo.count() - 1)
 
     def choose(self) -> None:
         path, _filter = QFileDialog.getOpenFileName(
@@ -282,9 +298,11 @@ class ImportDialog(QDialog):
         from pemdesk.instruments.timeparse import to_iso
 
         self.parsed = parsed
+        names = dict(indicator_choices(self.lang))
         self.result_table.setRowCount(len(parsed.series))
         for i, s in enumerate(parsed.series):
-            for j, text in enumerate([s.indicator, s.column, str(len(s)), to_iso(s.times[0]),
+            for j, text in enumerate([names.get(s.indicator, s.indicator), s.column, str(len(s)),
+                                      to_iso(s.times[0]),
                                       to_iso(s.times[-1])]):
                 self.result_table.setItem(i, j, QTableWidgetItem(text))
             for r in range(self.columns.rowCount()):
@@ -305,6 +323,7 @@ class ImportDialog(QDialog):
             if not self.serial_edit.text():
                 self.serial_edit.setText(parsed.serial)
         self.status.setText(text)
+        self._match_deployment()
         self.import_btn.setEnabled(True)
 
     def show_refusal(self, exc: BaseException) -> None:

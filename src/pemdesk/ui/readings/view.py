@@ -60,6 +60,8 @@ class ReadingsView(QWidget):
         self.deployments = QListWidget()
         self.deployments.currentItemChanged.connect(self.deployment_changed)
         self.indicator = QComboBox()
+        self.indicator.setMinimumContentsLength(28)
+        self.indicator.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.indicator.currentIndexChanged.connect(self.reload_chart)
         self.corrected = QCheckBox(_("apply the deployment's corrections"))
         self.corrected.setChecked(True)
