@@ -30,12 +30,3 @@ def app(world: World) -> object:
         if accounts.get_user(db, name) is None:
             accounts.add_user(db, name, role, PASSWORD, lic)
     return application
-
-
-def login(client: object, name: str, password: str = PASSWORD) -> object:
-    import re
-
-    page = client.get("/login")  # type: ignore[attr-defined]
-    token = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
-    return client.post("/login", data={"csrf": token, "name": name, "password": password},  # type: ignore[attr-defined]
-                       follow_redirects=False)

@@ -9,15 +9,13 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
 import subprocess
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
+from portalhelp import serving
 from world import HERDER_NAME, HERDER_PHONE, PASSWORD, XSS_NAME, World, build_world
 
 pytestmark = pytest.mark.slow
@@ -35,16 +33,8 @@ from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, World, object]]:
-    import uvicorn
-
     from pemdesk.portal import accounts, server_app
 
     w = build_world(tmp_path_factory.mktemp("browser"))
@@ -52,17 +42,8 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, World,
     for name, role in (("coord", "coordinator"), ("mon", "monitor")):
         accounts.add_user(w.server.db, name, role, PASSWORD)
     accounts.set_public(w.server.db, w.ids["site"], True, "test")
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "the portal did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", w, app
-    server.should_exit = True
-    thread.join(10)
+    with serving(app) as base:
+        yield base, w, app
     w.laptop.close()
     w.server.close()
 

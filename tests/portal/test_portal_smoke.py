@@ -1,8 +1,7 @@
 from __future__ import annotations
 
 from fastapi.testclient import TestClient
-
-from conftest import login
+from portalhelp import login
 
 
 def test_smoke(app, world) -> None:

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
+from portalhelp import login
 from world import HERDER_NAME, HERDER_PHONE, PASSWORD, XSS_NAME
 
-from conftest import login
 from pemdesk.portal.web import Perm
 
 PORTAL = Path(__file__).resolve().parents[2] / "src" / "pemdesk" / "portal"

@@ -13,10 +13,14 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 
 
-def mount(app: Any, server: Any) -> Any:
-    """Add the portal's routes, static files and error pages to the sync server's app."""
+def mount(app: Any, server: Any, *, warm: bool = False) -> Any:
+    """Add the portal's routes, static files and error pages to the sync server's app.
+
+    ``warm``: bring the read model up to date in a background thread now (the server's start),
+    so no visitor waits for it; pages show what it holds so far meanwhile.
+    """
     from fastapi import Request
-    from fastapi.responses import RedirectResponse, Response
+    from fastapi.responses import JSONResponse, RedirectResponse, Response
     from fastapi.staticfiles import StaticFiles
 
     from pemdesk.errors import NotFound, PemdeskError
@@ -26,6 +30,8 @@ def mount(app: Any, server: Any) -> Any:
 
     portal = Portal(server, ReadModel(server))
     app.state.portal = portal
+    if warm:
+        portal.rm.start()
     app.include_router(pages.build(portal))
     app.include_router(exports.build(portal))
     static = StaticFiles(directory=str(HERE / "static"))
@@ -38,10 +44,14 @@ def mount(app: Any, server: Any) -> Any:
     async def _login(request: Request, exc: LoginRequired) -> Response:
         from urllib.parse import quote
 
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"error": "login_required"}, status_code=401)
         return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
 
     @app.exception_handler(Forbidden)
     async def _forbidden(request: Request, exc: Forbidden) -> Response:
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"error": "forbidden"}, status_code=403)
         ctx = ctx_for(request)
         text = ctx._("This form has expired or did not come from this site: reload the page "
                      "and try again.") if str(exc) == "csrf" else \
@@ -64,10 +74,10 @@ def mount(app: Any, server: Any) -> Any:
     return portal
 
 
-def server_app(server: Any) -> Any:
+def server_app(server: Any, *, warm: bool = False) -> Any:
     """The sync server's app with the portal mounted (as ``pemdesk-server`` serves it)."""
     from pemdesk.sync.server.app import create_app
 
     app = create_app(server)
-    mount(app, server)
+    mount(app, server, warm=warm)
     return app

@@ -29,10 +29,14 @@ def build(portal: Portal) -> APIRouter:  # noqa: C901 - one place that lists eve
     mapcache = queries.MapCache()
     gaz = Gazetteer.load()
 
+    names: dict[tuple[str, str], str] = {}
+
     def place(code: str, lang: str) -> str:
         from pemdesk.exporters.tables import place_name
 
-        return place_name(gaz, code, lang) if code else ""
+        if (code, lang) not in names:
+            names[(code, lang)] = place_name(gaz, code, lang) if code else ""
+        return names[(code, lang)]
 
     def visible_sites(ctx: Ctx) -> set[str] | None:
         """None: every site; else the ids this visitor may see."""
@@ -206,6 +210,14 @@ def build(portal: Portal) -> APIRouter:  # noqa: C901 - one place that lists eve
         return FileResponse(resource_path("boundaries", names[level]),
                             media_type="application/geo+json",
                             headers={"cache-control": "public, max-age=86400"})
+
+    @route(r, portal, "GET", "/api/status", Perm.PUBLIC, tags=["portal"])
+    def status(request: Request) -> dict[str, Any]:
+        """How far the portal's copy of the data is: the server's latest change, the read
+        model's, and whether they are the same (false while it catches up after a start)."""
+        rm.refresh()
+        latest = portal.server.latest_seq()
+        return {"server_seq": latest, "read_model_seq": rm.seq, "ready": rm.seq >= latest}
 
     # --- sites and visits --------------------------------------------------------------------
     @route(r, portal, "GET", "/sites", Perm.PUBLIC, include_in_schema=False)

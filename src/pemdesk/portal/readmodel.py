@@ -71,6 +71,11 @@ class ReadModel:
             self._readers.clear()
             self._writer.close()
 
+    @property
+    def seq(self) -> int:
+        """The server_seq the read model has applied up to (-1 before its first refresh)."""
+        return self._seq
+
     def memo(self, key: Any, compute: Callable[[Store], Any]) -> Any:
         """``compute(store)`` once per state of the read model (figures change only with data).
 
@@ -93,11 +98,17 @@ class ReadModel:
 
     # --- refreshing --------------------------------------------------------------------------
     def refresh(self, *, force: bool = False) -> int:
-        """Apply what the server has that the read model lacks; returns how many changes."""
+        """Apply what the server has that the read model lacks; returns how many changes.
+
+        A page never waits for another request's refresh (it is served from the state so far,
+        each applied page of changes being committed); ``force`` waits and applies everything.
+        """
         now = time.monotonic()
         if not force and now - self._checked_at < self.min_interval_s:
             return 0
-        with self._lock:
+        if not self._lock.acquire(blocking=force):
+            return 0
+        try:
             self._checked_at = time.monotonic()
             latest = self.server.latest_seq()
             epoch, after = sc.cursor(self._writer)
@@ -117,10 +128,19 @@ class ReadModel:
                                    if c["entity"] == "photo" and not c["deleted"]])
                 applied += len(page.changes)
                 after = page.next_after
+                self._seq = after
                 if not page.has_more:
                     break
-            self._seq = after
             return applied
+        finally:
+            self._lock.release()
+
+    def start(self) -> threading.Thread:
+        """Bring the read model up to date in the background (at server start)."""
+        thread = threading.Thread(target=self.refresh, kwargs={"force": True}, daemon=True,
+                                  name="portal-readmodel")
+        thread.start()
+        return thread
 
     def _rebuild(self) -> None:
         """A new server epoch (restore): start the folder again from nothing."""

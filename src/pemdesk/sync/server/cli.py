@@ -134,7 +134,7 @@ def serve(args: argparse.Namespace) -> int:
     store = ServerStore.open(args.data_dir, args.database_url)
     backend = "PostgreSQL" if args.database_url else "SQLite"
     files = tls_files(args)
-    app = server_app(store)
+    app = server_app(store, warm=True)
     scheme = "https" if files else "http"
     print(f"pemdesk-server on {scheme}://{args.host}:{args.port} ({backend}, epoch {store.epoch})",
           flush=True)
