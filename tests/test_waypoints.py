@@ -112,3 +112,21 @@ def test_every_shared_gpx_keeps_waypoints_tracks_and_routes(shared_data: Path, t
             assert sum(result.skipped.values()) == geofile.skipped, path
             checked += 1
     assert checked >= len(files) // 2
+
+
+def test_waypoints_go_back_out_as_gpx(store, tmp_path: Path) -> None:
+    import gpxpy
+
+    from pemdesk.exporters.geo import export_gpx
+
+    f = tmp_path / "wpts.gpx"
+    f.write_text(WPT_ONLY, encoding="utf-8")
+    import_geofile(store, read_geo(f))
+    out = tmp_path / "out.gpx"
+    export_gpx(store, out)
+    back = {w.name: w for w in gpxpy.parse(out.read_text("utf-8")).waypoints}
+    w = back["Худаг 1"]
+    assert (w.latitude, w.longitude, w.elevation) == (47.9186, 106.9176, 1350.5)
+    assert (w.symbol, w.description) == ("Flag, Blue", "хуучин худаг")
+    assert w.time is not None and w.time.isoformat().startswith("2025-06-01T03:04:05")
+    assert "002" in back

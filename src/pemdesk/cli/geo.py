@@ -36,7 +36,7 @@ def register(sub: argparse._SubParsersAction, groups: dict[str, Any]) -> None:
     for fmt, help_text in (
         ("geojson", _("export sites, plots, visits, photo points and tracks as GeoJSON")),
         ("kml", _("export sites, plots, visits, photo points and tracks as KML (Google Earth)")),
-        ("gpx", _("export tracks and photo points as GPX")),
+        ("gpx", _("export tracks, photo points and waypoints as GPX")),
     ):
         e = groups["export"].add_parser(fmt, help=help_text)
         e.add_argument("-o", "--output", required=True, metavar="FILE")

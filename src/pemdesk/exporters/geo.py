@@ -273,7 +273,8 @@ def export_kml(store: Store, path: Path | str, site_id: str | None = None, lang:
 
 
 def export_gpx(store: Store, path: Path | str, site_id: str | None = None) -> int:
-    """Tracks as GPX 1.1 tracks (one segment per line part), photo points as waypoints."""
+    """Tracks as GPX 1.1 tracks (one segment per line part), photo points and waypoints as
+    waypoints."""
     import gpxpy.gpx
 
     from pemdesk.ids import parse_iso
@@ -298,6 +299,16 @@ def export_gpx(store: Store, path: Path | str, site_id: str | None = None) -> in
         wpt = gpxpy.gpx.GPXWaypoint(latitude=pp["lat"], longitude=pp["lon"], name=pp["name"])
         if pp["bearing"] is not None:
             wpt.comment = f"bearing {pp['bearing']:.0f}°"
+        gpx.waypoints.append(wpt)
+        count += 1
+    for w in getattr(data, "waypoints", []):  # field points, as a GPS would give them back
+        wpt = gpxpy.gpx.GPXWaypoint(
+            latitude=w["lat"], longitude=w["lon"], elevation=w["ele"], name=w["name"]
+        )
+        if w.get("recorded_at"):
+            wpt.time = parse_iso(w["recorded_at"])
+        wpt.description = w.get("description") or None
+        wpt.symbol = w.get("symbol") or None
         gpx.waypoints.append(wpt)
         count += 1
     _write_text(Path(path), gpx.to_xml(version="1.1"))

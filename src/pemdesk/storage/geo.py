@@ -475,7 +475,7 @@ def map_data(store: Store, site_id: str | None = None) -> MapData:
         ),
         waypoints=_rows(
             store,
-            "SELECT id, name, site_id, visit_id, lon, lat, ele, recorded_at, symbol "
+            "SELECT id, name, site_id, visit_id, lon, lat, ele, recorded_at, symbol, description "
             f"FROM waypoint WHERE _deleted = 0 {child_where}",
             p,
         ),
