@@ -211,3 +211,26 @@ def test_commitments_and_assessments(store: Store) -> None:
     with pytest.raises(InvalidInput):
         cs.save_assessment(store, Assessment(c2.id, visit.id, AssessmentResult.NOT_MET))
     assert verify(store, visit.id).ok
+
+
+def test_an_amendment_keeps_the_case_and_its_history(store: Store) -> None:
+    site = make_site(store)
+    visit, finding = _visit_with_finding(store, site, "2026-05-01T02:00:00.000Z")
+    cs.save_case(store, FindingCase(finding.id, visit.id, site.id, Party.COMPANY,
+                                    due_on="2026-06-01"))
+    c = cs.save_commitment(store, Commitment(site.id, 2026, "Услах"))
+    cs.save_assessment(store, Assessment(c.id, visit.id, AssessmentResult.MET))
+    visits.finish_visit(store, visit.id)
+    cs.add_step(store, FindingStep(finding.id, StepKind.RESPONSE, "2026-05-10", text="Усална"))
+    new = visits.amend_visit(store, visit.id)
+    rows = cs.findings(store)
+    assert len(rows) == 1 and rows[0].visit.id == new.id and rows[0].finding.id != finding.id
+    assert rows[0].case is not None and rows[0].case.due_on == "2026-06-01"
+    assert rows[0].status == CaseStatus.ANSWERED and rows[0].steps[0].text == "Усална"
+    # An answer to the old finding, synced in later, still joins the history.
+    cs.add_step(store, FindingStep(finding.id, StepKind.NOTE, "2026-05-11", text="Сум мэдсэн"))
+    assert len(cs.finding_row(store, rows[0].finding.id).steps) == 2
+    assert [a.result for a in cs.assessments_in(store, new.id)] == ["met"]
+    assert cs.signoffs_of(store, new.id) == []
+    visits.finish_visit(store, new.id)
+    assert verify(store, new.id).ok

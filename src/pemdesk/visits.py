@@ -25,6 +25,9 @@ from pemdesk.storage import Store
 # seal_signature, seal_key), which are saved together with the status. ``pemdesk.seal.seal_visit``
 # is called the same way when that module exists.
 FINISH_HOOKS: list[Callable[[Store, model.Visit], object]] = []
+# Called as hook(store, old, new, copies) inside amend_visit's transaction once the new revision
+# and copies of its records exist; ``copies`` maps each old record id to its copy's id.
+AMEND_HOOKS: list[Callable[[Store, model.Visit, model.Visit, dict[str, str]], object]] = []
 
 
 @dataclass
@@ -239,10 +242,17 @@ def amend_visit(store: Store, visit_id: str, *, by: str | None = None) -> model.
         store.save(new)
         for participant, _person in detail.participants:
             store.save(dataclasses.replace(participant, id=new_id(), visit_id=new.id))
+        copies: dict[str, str] = {}  # old record id -> its copy in the new revision
         for obs in detail.observations:
-            store.save(dataclasses.replace(obs, id=new_id(), visit_id=new.id))
+            copies[obs.id] = store.save(dataclasses.replace(obs, id=new_id(), visit_id=new.id)).id
         for finding in detail.findings:
-            store.save(dataclasses.replace(finding, id=new_id(), visit_id=new.id))
+            copies[finding.id] = store.save(
+                dataclasses.replace(finding, id=new_id(), visit_id=new.id)).id
         for photo in detail.photos:
-            store.save(dataclasses.replace(photo, id=new_id(), visit_id=new.id))
+            copies[photo.id] = store.save(
+                dataclasses.replace(photo, id=new_id(), visit_id=new.id)).id
+        from pemdesk.storage.cases import carry_over  # cases, assessments: pemdesk.cases
+
+        for hook in (carry_over, *AMEND_HOOKS):
+            hook(store, old, new, copies)
         return new

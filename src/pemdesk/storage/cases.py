@@ -7,8 +7,9 @@ once that visit is finished: they are sealed with it. Lifecycle steps are never 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -29,7 +30,7 @@ from pemdesk.cases.records import (
     StepKind,
 )
 from pemdesk.errors import InvalidInput, NotFound
-from pemdesk.ids import utc_now
+from pemdesk.ids import new_id, utc_now
 from pemdesk.storage.records import from_row
 
 if TYPE_CHECKING:
@@ -116,9 +117,26 @@ def remove_reinspection(store: Store, step_id: str) -> None:
         store.delete(FindingStep, step_id)
 
 
+def lineage(store: Store, finding_id: str) -> list[str]:
+    """The finding and the findings it was copied from by amendments (newest first)."""
+    ids = [finding_id]
+    while True:
+        rows = store._query("SELECT extra FROM finding_case WHERE id = ?", [ids[-1]])
+        try:
+            origin = json.loads(rows[0]["extra"]).get("origin") if rows else None
+        except (ValueError, AttributeError):
+            origin = None
+        if not isinstance(origin, str) or origin in ids:
+            return ids
+        ids.append(origin)
+
+
 def steps_of(store: Store, finding_id: str) -> list[FindingStep]:
-    rows = store._query("SELECT * FROM finding_step WHERE finding_id = ? AND _deleted = 0",
-                        [finding_id])
+    """The lifecycle of a finding, including steps recorded against the revisions it amends."""
+    ids_ = lineage(store, finding_id)
+    marks = ", ".join("?" for _ in ids_)
+    rows = store._query(f"SELECT * FROM finding_step WHERE finding_id IN ({marks}) AND "
+                        "_deleted = 0", ids_)
     created = {r["id"]: r["created_at"] for r in rows}
     return lifecycle.ordered([from_row(FindingStep, r) for r in rows], created)
 
@@ -432,6 +450,25 @@ def save_assessment(store: Store, assessment: Assessment) -> Assessment:
             assessment.id = same[0]["id"]
         store.save(assessment)
     return assessment
+
+
+def carry_over(store: Store, old: model.Visit, new: model.Visit, copies: dict[str, str]) -> None:
+    """An amendment's new revision keeps the cases and assessments of the one it amends (with
+    its copies of findings, photos and measurements); each copied case remembers its origin
+    (``extra.origin``), so the finding's lifecycle continues. Sign-offs are not copied: the
+    parties confirm the new revision themselves."""
+    for case in cases_in(store, old.id):
+        if case.finding_id not in copies:
+            continue
+        fid = copies[case.finding_id]
+        store.save(replace(case, id=fid, finding_id=fid, visit_id=new.id,
+                           photo_ids=[copies.get(p, p) for p in case.photo_ids],
+                           observation_ids=[copies.get(o, o) for o in case.observation_ids]))
+        store.conn.execute("UPDATE finding_case SET extra = ?, updated_at = ? WHERE id = ?",
+                           [json.dumps({"origin": case.finding_id}), utc_now(), fid])
+    for a in assessments_in(store, old.id):
+        store.save(replace(a, id=new_id(), visit_id=new.id,
+                           photo_ids=[copies.get(p, p) for p in a.photo_ids]))
 
 
 def remove_assessment(store: Store, assessment_id: str) -> None:
