@@ -3,7 +3,7 @@
 #
 #   bash installer/build_linux.sh            (from anywhere; uses the repository's .venv)
 #
-# Steps: regenerate THIRD_PARTY_LICENSES.md from the installed distributions, run PyInstaller on
+# Steps: generate THIRD_PARTY_LICENSES.md (in the build folder) from the installed distributions, run PyInstaller on
 # installer/pemdesk.spec, add the desktop file, icon and a README, then pack the tarball.
 # No AppImage: appimagetool is not on PyPI or in Debian, and we download no tools here.
 set -euo pipefail
@@ -22,7 +22,11 @@ command -v objcopy >/dev/null || { echo "binutils (objcopy) is needed: apt-get i
 command -v cc >/dev/null || echo "note: no C compiler (cc): the real x265 encoder is shipped"
 
 echo "== licences"
-"$PY" installer/collect_licenses.py --output installer/THIRD_PARTY_LICENSES.md
+# Written into the build folder: the build leaves tracked files untouched (the committed
+# installer/THIRD_PARTY_LICENSES.md is refreshed by hand with collect_licenses.py).
+mkdir -p "$WORK"
+export PEMDESK_LICENCES="$WORK/THIRD_PARTY_LICENSES.md"
+"$PY" installer/collect_licenses.py --output "$PEMDESK_LICENCES"
 
 echo "== pyinstaller ($NAME)"
 rm -rf "$DIST/pemdesk" "$DIST/$NAME"

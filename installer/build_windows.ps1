@@ -14,7 +14,9 @@ $py = ".venv\Scripts\python.exe"
 $version = & $py -c "import sys; sys.path.insert(0, 'src'); from pemdesk import __version__; print(__version__)"
 
 Write-Host "== licences"
-& $py installer\collect_licenses.py --output installer\THIRD_PARTY_LICENSES.md
+New-Item -ItemType Directory -Force build | Out-Null
+$env:PEMDESK_LICENCES = (Join-Path (Resolve-Path build) "THIRD_PARTY_LICENSES.md")
+& $py installer\collect_licenses.py --output $env:PEMDESK_LICENCES
 Write-Host "== pyinstaller ($version)"
 & $py -m PyInstaller --noconfirm --clean --distpath dist --workpath build\pyinstaller installer\pemdesk.spec
 if ($LASTEXITCODE -ne 0) { throw "PyInstaller failed" }

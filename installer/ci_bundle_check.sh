@@ -20,7 +20,11 @@ T_START=$(date +%s)
 # the x265 stand-in), when missing.
 if command -v apt-get >/dev/null 2>&1; then
   missing=()
-  for p in binutils gcc libc6-dev; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+  PYVER=$("$ROOT/.venv/bin/python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+  # libpython3.X: PyInstaller needs the shared library, which Debian's python3 does not build in
+  for p in binutils gcc libc6-dev "libpython$PYVER"; do
+    dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+  done
   if [ ${#missing[@]} -gt 0 ]; then
     SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
     $SUDO apt-get update -qq

@@ -17,6 +17,10 @@ APT_PACKAGES=(
   # web portal: browser tests (headless chromium + chromedriver), GeoPackage checks (ogrinfo)
   chromium chromium-driver gdal-bin
 )
+# PyInstaller (the bundle) needs the shared Python library of the running Python; Debian's own
+# python3 is not built shared, so libpython3.X must be installed for it (PLATFORM.md).
+PYVER=$("$PYTHON" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+APT_PACKAGES+=("libpython$PYVER" "python$PYVER-venv" ca-certificates)
 if command -v apt-get >/dev/null 2>&1; then
   SUDO=""
   [ "$(id -u)" -eq 0 ] || SUDO="sudo"

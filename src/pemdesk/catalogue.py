@@ -153,7 +153,8 @@ class Indicator:
             return ("Тийм" if yes else "Үгүй") if lang == "mn" else ("Yes" if yes else "No")
         if self.is_numeric and isinstance(value, int | float):
             decimals = 0 if self.value_type == "integer" else self.decimals
-            return format_number(float(value), decimals)
+            # rounded to the indicator's precision, never padded: 9.6 typed is not "9.60"
+            return format_number(round(float(value), decimals))
         return str(value)
 
     def limit_text(self, limit: Limit, lang: str = "mn") -> str:

@@ -197,8 +197,15 @@ def verify(
     """Check one sealed visit, or every finished visit of the data folder."""
     progress = progress or Progress()
     ids = [visit_id] if visit_id else q.sealable_visit_ids(store)
-    if visit_id and q.visit_row(store, visit_id) is None:
+    row = q.visit_row(store, visit_id) if visit_id else None
+    if visit_id and row is None:
         raise NotFound(f"Үзлэг олдсонгүй: {visit_id}", f"No visit with id {visit_id}.")
+    if row is not None and row["status"] != "finished":
+        raise InvalidInput(
+            "Энэ үзлэг ноорог хэвээр байна: битүүмжлээгүй тул шалгах лац алга.",
+            "This visit is still a draft: it is not sealed, so there is no seal to check.",
+            detail=f"visit {visit_id}",
+        )
     progress.update(done=0, total=len(ids))
     report = VerifyReport()
     files = PhotoFiles(store.data_dir)

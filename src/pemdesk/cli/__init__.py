@@ -27,6 +27,9 @@ SHARED_GROUPS = {
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from pemdesk.cli.argparse_mn import install as argparse_in_our_language
+
+    argparse_in_our_language()
     parser = argparse.ArgumentParser(
         prog="pemdesk",
         description=_("Participatory environmental monitoring of mining: records, maps, reports."),
@@ -97,6 +100,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(_("Cancelled."), file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # `pemdesk visits list | head`: the reader left; no traceback (Python's documented way)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":  # pragma: no cover

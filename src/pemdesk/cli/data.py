@@ -124,12 +124,15 @@ def cmd_visits_list(ctx: CommandContext, args: argparse.Namespace) -> int:
     )
     visits = ctx.store.list_visits(f, limit=args.limit)
     if args.json:
-        print_json([dataclasses.asdict(v) for v in visits])
+        # the list query leaves plot_ids out; each visit's own record carries them
+        print_json([dataclasses.asdict(ctx.store.get(model.Visit, v.id)) for v in visits])
         return 0
+    names = {s.id: s.name(ctx.lang) for s in ctx.store.list_sites()}
     rows = [
-        [format_datetime(v.started_at), label(v.status), str(v.revision), v.site_id, v.id]
+        [format_datetime(v.started_at), label(v.status), str(v.revision),
+         names.get(v.site_id, v.site_id), v.id]
         for v in visits
-    ]
+    ]  # fmt: skip
     print_table(rows, [_("Started"), _("Status"), _("Rev."), _("Site"), "ID"])
     return 0
 
@@ -169,7 +172,8 @@ def cmd_visits_show(ctx: CommandContext, args: argparse.Namespace) -> int:
     print(f"\n{_('Observations')}:")
     for o in d.observations:
         indicator = catalogue.get(o.indicator)
-        value = o.value_text if o.value_num is None else format_number(o.value_num, indicator.decimals)
+        raw = o.value_num if o.value_num is not None else o.value_text
+        value = indicator.format_value(raw, ctx.lang) if raw is not None else ""  # "бага", not "slight"
         flag = " !" if catalogue.exceedances(o.indicator, o.value_num) else ""
         print(f"  {indicator.name(ctx.lang)}: {value} {o.unit}{flag}")
     if d.findings:
