@@ -27,6 +27,10 @@ def register(sub: Any, groups: dict[str, Any]) -> None:
     status = ssub.add_parser("status", help=_("what is waiting to be sent"))
     status.add_argument("--json", action="store_true", help=_("print the result as JSON"))
     status.set_defaults(handler=run_status)
+    problems = ssub.add_parser("problems", help=_("refused edits and received changes that could "
+                                                   "not be applied"))
+    problems.add_argument("--json", action="store_true", help=_("print the result as JSON"))
+    problems.set_defaults(handler=run_problems)
 
 
 def run_enroll(ctx: CommandContext, args: argparse.Namespace) -> int:
@@ -59,6 +63,15 @@ def run_sync(ctx: CommandContext, args: argparse.Namespace) -> int:
             "{pulled}, photos sent {blobs}.").format(
         pushed=report.pushed, rejected=report.rejected, conflicts=report.conflicts,
         pulled=report.pulled, blobs=report.blobs_uploaded))
+    from pemdesk.sync.refusals import explain
+
+    for r in report.refused:
+        print(_("Refused: {kind} {record}: {why}").format(
+            kind=r["entity"], record=r["entity_id"][:8],
+            why=explain(r["reason"]).message(ctx.lang)))
+    if report.quarantined:
+        print(_("{n} received changes could not be applied here and were set aside: "
+                "pemdesk sync problems").format(n=report.quarantined))
     return 0
 
 
@@ -72,8 +85,40 @@ def run_status(ctx: CommandContext, args: argparse.Namespace) -> int:
     labels = {
         "server": _("Server"), "device_id": _("Device"), "pending_ops": _("Changes to send"),
         "sent_unconfirmed": _("Sent, not yet confirmed"), "rejected": _("Refused by the server"),
-        "conflicts": _("Open conflicts"), "last_sync": _("Last sync"),
+        "conflicts": _("Open conflicts"), "quarantined": _("Received changes set aside"),
+        "last_sync": _("Last sync"),
     }
     print_table([[labels[k], str(info.get(k) if info.get(k) is not None else "—")]
                  for k in labels], [_("Item"), _("Value")])
+    if info.get("rejected") or info.get("quarantined"):
+        print(_("See why: pemdesk sync problems"))
     return 0
+
+
+def run_problems(ctx: CommandContext, args: argparse.Namespace) -> int:
+    from pemdesk.storage import sync_client as sc
+    from pemdesk.sync.refusals import explain
+
+    refused = sc.refusals(ctx.store)
+    held = sc.quarantined(ctx.store)
+    if args.json:
+        print_json({
+            "refused": [{**r, "why": explain(r["reason"]).message(ctx.lang)} for r in refused],
+            "quarantined": [{k: v for k, v in q.items() if k != "change"} for q in held],
+        })
+        return 0
+    if not refused and not held:
+        print(_("No sync problems."))
+        return 0
+    if refused:
+        print(_("Edits the server refused (kept here as evidence; the server's copy is shown):"))
+        print_table([[r["refused_at"][:19], r["entity"], r["entity_id"][:8],
+                      ", ".join(sorted(r["fields"])) if isinstance(r["fields"], dict) else "",
+                      explain(r["reason"]).message(ctx.lang)] for r in refused],
+                    [_("When"), _("Kind"), _("Record"), _("Fields"), _("Why")])
+    if held:
+        print(_("Received changes this computer could not apply (kept; syncing goes on):"))
+        print_table([[q["received_at"][:19], q["entity"], q["entity_id"][:8],
+                      str(q["version"] or ""), q["error"][:80]] for q in held],
+                    [_("When"), _("Kind"), _("Record"), _("Version"), _("Problem")])
+    return 1

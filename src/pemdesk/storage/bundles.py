@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pemdesk.storage.db import wrap_storage_errors
+from pemdesk.storage.sync_client import DEMO_BLOB
 
 if TYPE_CHECKING:
     from pemdesk.storage.store import Store
@@ -21,10 +22,7 @@ def blobs_to_carry(store: Store, budget_bytes: int | None = None) -> list[dict[s
     with wrap_storage_errors(store.path):
         cur = store.conn.execute(
             "SELECT sha256, size, path, kind, mime, derived_from FROM blob "
-            "WHERE upload_state <> 'present' "
-            "AND NOT EXISTS (SELECT 1 FROM photo p JOIN visit v ON v.id = p.visit_id "
-            "JOIN site s ON s.id = v.site_id WHERE s.is_demo = 1 AND p.sha256 = "
-            "COALESCE(blob.derived_from, blob.sha256)) "
+            f"WHERE upload_state <> 'present' AND NOT {DEMO_BLOB} "
             f"ORDER BY {_ORDER}"
         )
         keys = ("sha256", "size", "path", "kind", "mime", "derived_from")

@@ -375,7 +375,8 @@ def m008_readings(conn: sqlite3.Connection) -> None:
 def m009_exact_outbox(conn: sqlite3.Connection) -> None:
     """Exact numbers in the outbox and cheap bulk capture (see ``outbox.py``): ops are refined
     with their exact float values once, when first handed out (``exact``); bulk inserts reserve
-    a block of device sequence numbers in ``sync_outbox_reserved``."""
+    a block of device sequence numbers in ``sync_outbox_reserved``. Pulled changes that cannot
+    be applied are quarantined; refused local edits are kept with the server's reason."""
     run_script(conn,
         """
         ALTER TABLE sync_outbox ADD COLUMN exact INTEGER NOT NULL DEFAULT 0;

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
@@ -20,10 +21,12 @@ from typing import TYPE_CHECKING, Any
 from pemdesk.ids import new_id, utc_now
 from pemdesk.storage import outbox
 from pemdesk.storage.db import wrap_storage_errors
+from pemdesk.sync.schema import Invalid
 
 if TYPE_CHECKING:
     from pemdesk.storage import Store
 
+_log = logging.getLogger("pemdesk.sync")
 META_HIGH_WATER = "sync.push_high_water"
 SCOPE_ALL = "all"
 STATE_COLUMNS = ("_version", "_deleted", "_conflict")
@@ -223,16 +226,24 @@ def mark_acked(store: Store, results: Sequence[dict[str, Any]], high_water_: int
             rows = []
         else:
             rows = conn.execute(
-                "SELECT device_seq, op_id, entity, entity_id FROM sync_outbox WHERE device_seq "
-                "BETWEEN ? AND ?", [min(by_seq), max(by_seq)]).fetchall()
+                "SELECT device_seq, op_id, entity, entity_id, op, fields FROM sync_outbox WHERE "
+                "device_seq BETWEEN ? AND ?", [min(by_seq), max(by_seq)]).fetchall()
         now = utc_now()
         updates = []
         touched: dict[tuple[str, str], dict[str, Any]] = {}
-        for seq, op_id, entity, rid in rows:
+        for seq, op_id, entity, rid, kind, fields in rows:
             result = by_seq.get(seq)
             if result is None or result.get("op_id") != op_id:
                 continue
             status = result.get("status")
+            if status == "rejected":
+                # The refused values stay as evidence, with the server's reason (shown to the user).
+                canonical = result.get("canonical") or {}
+                conn.execute(
+                    "INSERT OR IGNORE INTO sync_refusal (op_id, entity, entity_id, op, fields, "
+                    "reason, refused_at, server_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    [op_id, entity, rid, kind, fields, str(result.get("reason") or "refused"),
+                     now, canonical.get("version") if isinstance(canonical, dict) else None])
             updates.append(("rejected" if status == "rejected" else "acked",
                             json.dumps(result, ensure_ascii=False), now, seq))
             if status != "skipped" and entity in synced:
@@ -254,8 +265,17 @@ def mark_acked(store: Store, results: Sequence[dict[str, Any]], high_water_: int
             version = result.get("version")
             canonical = result.get("canonical")
             if base is not None and (version is None or base[0] >= version):
-                _write_row(conn, entity, rid, json.loads(base[3]), base[0], base[1], base[2],
-                           cols_cache)
+                change = {"entity": entity, "id": rid, "version": base[0], "deleted": base[1],
+                          "conflict": base[2], "data": json.loads(base[3])}
+                conn.execute("SAVEPOINT base_change")
+                try:
+                    _check_pulled(entity, change["data"])
+                    _write_row(conn, entity, rid, change["data"], base[0], base[1], base[2],
+                               cols_cache)
+                except _APPLY_ERRORS as exc:
+                    conn.execute("ROLLBACK TO base_change")
+                    _quarantine(conn, change, exc)
+                conn.execute("RELEASE base_change")
             elif canonical is not None and result.get("status") == "rejected":
                 # The server refused the edit: show its copy again, not the refused one.
                 _write_row(conn, entity, rid, canonical["data"], canonical["version"],
@@ -305,36 +325,107 @@ def pull_apply(store: Store, changes: Sequence[dict[str, Any]], *, epoch: str | 
     written = 0
     with _fk_relaxed(store), store.capture_suppressed():
         pending = _pending_keys(conn)
+        quarantined = _quarantined_keys(conn)
         for change in changes:
-            entity, rid = change["entity"], change["id"]
-            if entity not in synced:
-                continue  # a newer server's entity: this version has no table for it
-            deleted, conflict = int(bool(change.get("deleted"))), int(bool(change.get("conflict")))
-            conn.execute("DELETE FROM sync_conflict WHERE entity = ? AND entity_id = ?", [entity, rid])
-            for c in change.get("conflicts") or []:
-                conn.execute(
-                    "INSERT OR REPLACE INTO sync_conflict VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    [c["conflict_id"], entity, rid, json.dumps(c.get("fields", [])),
-                     json.dumps(c.get("server_value"), ensure_ascii=False),
-                     json.dumps(c.get("incoming_value"), ensure_ascii=False),
-                     c.get("provisional", ""), json.dumps(c, ensure_ascii=False)])
-            if (entity, rid) in pending:
-                conn.execute(
-                    "INSERT OR REPLACE INTO sync_base VALUES (?, ?, ?, ?, ?, ?)",
-                    [entity, rid, change["version"], deleted, conflict,
-                     json.dumps(change["data"], ensure_ascii=False)])
-                if conflict:
-                    conn.execute(f'UPDATE "{entity}" SET _conflict = 1 WHERE id = ?', [rid])
-                continue
-            _write_row(conn, entity, rid, change["data"], change["version"], deleted, conflict,
-                       cols_cache)
-            written += 1
+            # One change this laptop cannot store (a value its schema refuses, a malformed
+            # change) is set aside whole, logged and counted; the pull never stops for it.
+            conn.execute("SAVEPOINT pull_change")
+            try:
+                wrote = _apply_change(conn, change, synced, pending, cols_cache)
+            except _APPLY_ERRORS as exc:
+                conn.execute("ROLLBACK TO pull_change")
+                _quarantine(conn, change, exc)
+                wrote = False
+            else:
+                key = (change["entity"], change["id"])
+                if wrote and key in quarantined:
+                    conn.execute("UPDATE sync_quarantine SET settled_at = ? WHERE entity = ? AND "
+                                 "entity_id = ? AND settled_at IS NULL", [utc_now(), *key])
+            conn.execute("RELEASE pull_change")
+            written += int(wrote)
         if epoch is not None and next_after is not None:
             conn.execute(
                 "INSERT INTO sync_cursor VALUES (?, ?, ?) ON CONFLICT(scope) DO UPDATE SET "
                 "server_epoch = excluded.server_epoch, server_seq = excluded.server_seq",
                 [scope, epoch, next_after])
     return written
+
+
+# What one bad change can raise; anything else is a bug here and stops the pull loudly.
+_APPLY_ERRORS = (sqlite3.Error, ValueError, TypeError, LookupError, OverflowError, AttributeError,
+                 RecursionError, Invalid)
+
+
+def _quarantined_keys(conn: sqlite3.Connection) -> set[tuple[str, str]]:
+    return {(r[0], r[1]) for r in conn.execute(
+        "SELECT entity, entity_id FROM sync_quarantine WHERE settled_at IS NULL")}
+
+
+def _quarantine(conn: sqlite3.Connection, change: Any, exc: BaseException) -> None:
+    entity = change.get("entity") if isinstance(change, dict) else None
+    rid = change.get("id") if isinstance(change, dict) else None
+    version = change.get("version") if isinstance(change, dict) else None
+    error = f"{type(exc).__name__}: {exc}"[:2000]
+    _log.warning("pulled change quarantined: %s %s v%s: %s", entity, rid, version, error)
+    conn.execute(
+        "INSERT INTO sync_quarantine (entity, entity_id, version, change, error, received_at) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        [str(entity or "?"), str(rid or "?"), version if isinstance(version, int) else None,
+         json.dumps(change, ensure_ascii=False, default=repr)[:1_000_000], error, utc_now()])
+
+
+def _apply_change(conn: sqlite3.Connection, change: dict[str, Any], synced: set[str],
+                  pending: set[tuple[str, str]], cols_cache: dict[str, list[str]]) -> bool:
+    """Apply one pulled change; True when it was written to its table."""
+    entity, rid = change["entity"], change["id"]
+    if entity not in synced:
+        return False  # a newer server's entity: this version has no table for it
+    if not isinstance(change["data"], dict) or not isinstance(rid, str):
+        raise TypeError("the change's data is not a record")
+    if type(change["version"]) is not int:
+        raise TypeError(f"version {change['version']!r} is not an integer")
+    _check_pulled(entity, change["data"])
+    deleted, conflict = int(bool(change.get("deleted"))), int(bool(change.get("conflict")))
+    conn.execute("DELETE FROM sync_conflict WHERE entity = ? AND entity_id = ?", [entity, rid])
+    for c in change.get("conflicts") or []:
+        conn.execute(
+            "INSERT OR REPLACE INTO sync_conflict VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [c["conflict_id"], entity, rid, json.dumps(c.get("fields", [])),
+             json.dumps(c.get("server_value"), ensure_ascii=False),
+             json.dumps(c.get("incoming_value"), ensure_ascii=False),
+             c.get("provisional", ""), json.dumps(c, ensure_ascii=False)])
+    if (entity, rid) in pending:
+        conn.execute(
+            "INSERT OR REPLACE INTO sync_base VALUES (?, ?, ?, ?, ?, ?)",
+            [entity, rid, change["version"], deleted, conflict,
+             json.dumps(change["data"], ensure_ascii=False)])
+        if conflict:
+            conn.execute(f'UPDATE "{entity}" SET _conflict = 1 WHERE id = ?', [rid])
+        return False
+    _write_row(conn, entity, rid, change["data"], change["version"], deleted, conflict,
+               cols_cache)
+    return True
+
+
+def _check_pulled(entity: str, data: dict[str, Any]) -> None:
+    """The typed schema the server enforces, checked again before anything is stored here: a
+    value this laptop's screens and reports could not handle is quarantined, not stored.
+    Unknown fields pass (a newer server's; kept in ``extra``); server-owned ones are the server's."""
+    from pemdesk.sync import schema
+
+    ent = schema.entity(entity)  # (imported here: the registry loads the extra schema modules)
+    if ent is None:
+        return
+    specs = ent.all_fields
+    for name, value in data.items():
+        spec = specs.get(name)
+        if spec is None or spec.server_only:
+            continue
+        if value is None:
+            if spec.required:
+                raise schema.Invalid(f"required:{name}")
+        else:
+            schema.check_value(name, spec, value)
 
 
 def _write_row(conn: sqlite3.Connection, entity: str, rid: str, data: dict[str, Any], version: int,
@@ -401,6 +492,7 @@ def resolve_conflict(store: Store, entity: str, entity_id: str, conflict_id: str
 
 def sync_status(store: Store, entity: str, ids: Sequence[str]) -> dict[str, Status]:
     """The sync state of each record: ``local`` (never leaves this laptop: demo data),
+    ``refused`` (the server refused its last change: see ``refusals``),
     ``pending`` (changed, not yet sent), ``sent`` (sent, not yet confirmed), ``confirmed``
     (the server has this version) or ``conflict`` (the server kept two versions)."""
     conn = store.conn
@@ -417,10 +509,16 @@ def sync_status(store: Store, entity: str, ids: Sequence[str]) -> dict[str, Stat
                 f"SELECT entity_id, sent_at FROM sync_outbox WHERE state = 'pending' AND entity = ? "
                 f"AND entity_id IN ({marks})", [entity, *chunk]):
             ops.setdefault(rid, []).append(sent_at)
+        refused = {r[0] for r in conn.execute(
+            f"SELECT o.entity_id FROM sync_outbox o WHERE o.entity = ? AND o.entity_id IN ({marks}) "
+            "AND o.state = 'rejected' AND o.device_seq = (SELECT max(device_seq) FROM sync_outbox "
+            "WHERE entity = o.entity AND entity_id = o.entity_id)", [entity, *chunk])}
         for rid in chunk:
             version, conflict = rows.get(rid, (0, 0))
             if conflict:
                 out[rid] = "conflict"
+            elif rid in refused:
+                out[rid] = "refused"
             elif rid in ops and not local_only(entity, rid):
                 out[rid] = "sent" if all(ops[rid]) else "pending"
             elif version > 0:
@@ -447,11 +545,54 @@ def summary(store: Store) -> dict[str, Any]:
                         "sent_at IS NOT NULL").fetchone()[0]
     rejected = conn.execute("SELECT count(*) FROM sync_outbox WHERE state = 'rejected'").fetchone()[0]
     conflicts = conn.execute("SELECT count(*) FROM sync_conflict").fetchone()[0]
+    quarantined = conn.execute("SELECT count(*) FROM sync_quarantine WHERE settled_at IS NULL"
+                               ).fetchone()[0]
     epoch, seq = cursor(store)
     return {"pending_ops": pending, "sent_unconfirmed": sent, "rejected": rejected,
-            "conflicts": conflicts, "server_epoch": epoch, "cursor": seq, "push_high_water": hw,
+            "conflicts": conflicts, "quarantined": quarantined, "server_epoch": epoch, "cursor": seq, "push_high_water": hw,
             "device_id": store.meta("sync.device_id"), "server": store.meta("sync.server_url"),
             "last_sync": store.meta("sync.last_sync")}
+
+
+def count_quarantined(store: Store) -> int:
+    return int(store.conn.execute(
+        "SELECT count(*) FROM sync_quarantine WHERE settled_at IS NULL").fetchone()[0])
+
+
+def quarantined(store: Store, *, include_settled: bool = False) -> list[dict[str, Any]]:
+    """Pulled changes this laptop could not apply (newest first)."""
+    sql = ("SELECT id, entity, entity_id, version, error, received_at, settled_at, change "
+           "FROM sync_quarantine")
+    if not include_settled:
+        sql += " WHERE settled_at IS NULL"
+    cur = store.conn.execute(sql + " ORDER BY id DESC")
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, r, strict=True)) for r in cur]
+
+
+def refusals(store: Store, entity: str | None = None, entity_id: str | None = None
+             ) -> list[dict[str, Any]]:
+    """Local edits the server refused, with the refused values and the reason (newest first)."""
+    sql = ("SELECT op_id, entity, entity_id, op, fields, reason, refused_at, server_version, seen "
+           "FROM sync_refusal")
+    params: list[Any] = []
+    if entity is not None:
+        sql += " WHERE entity = ? AND entity_id = ?"
+        params = [entity, entity_id]
+    cur = store.conn.execute(sql + " ORDER BY refused_at DESC, op_id DESC", params)
+    names = [d[0] for d in cur.description]
+    out = []
+    for r in cur:
+        row = dict(zip(names, r, strict=True))
+        with contextlib.suppress(ValueError):
+            row["fields"] = json.loads(row["fields"])
+        out.append(row)
+    return out
+
+
+def mark_refusals_seen(store: Store) -> None:
+    with store.atomic():
+        store.conn.execute("UPDATE sync_refusal SET seen = 1 WHERE seen = 0")
 
 
 def canonical_dump(store: Store) -> dict[str, dict[str, dict[str, Any]]]:
@@ -471,6 +612,16 @@ def canonical_dump(store: Store) -> dict[str, dict[str, dict[str, Any]]]:
 
 
 # --- photo files (the ``blob`` index of the photo store) -------------------------------------
+# A ``blob`` row whose photo belongs to a demo site (by its visit or its photo point): such files
+# never leave the laptop, over HTTP or in a bundle.
+DEMO_BLOB = (
+    "EXISTS (SELECT 1 FROM photo p LEFT JOIN visit v ON v.id = p.visit_id "
+    "LEFT JOIN photo_point pp ON pp.id = p.photo_point_id "
+    "JOIN site s ON s.id = COALESCE(v.site_id, pp.site_id) "
+    "WHERE s.is_demo = 1 AND p.sha256 = COALESCE(blob.derived_from, blob.sha256))"
+)
+
+
 def upload_queue(store: Store, *, originals: bool = True) -> list[dict[str, Any]]:
     """Blobs the server may lack, in upload order: thumbnails, previews, then originals.
 
@@ -486,7 +637,7 @@ def upload_queue(store: Store, *, originals: bool = True) -> list[dict[str, Any]
             "('queued','uploading','failed')"
         kinds = "" if originals else " AND kind <> 'original'"
         cur = conn.execute(f"SELECT * FROM blob WHERE upload_state IN {states}{kinds} "
-                           "ORDER BY priority, kind DESC, sha256")
+                           f"AND NOT {DEMO_BLOB} ORDER BY priority, kind DESC, sha256")
         names = [d[0] for d in cur.description]
         return [dict(zip(names, r, strict=True)) for r in cur]
 
@@ -514,6 +665,26 @@ def set_upload_state(store: Store, shas: Sequence[str], state: str, *, url: Any 
                 sets.append("upload_offset = ?")
                 params.append(offset)
             store.conn.execute(f"UPDATE blob SET {', '.join(sets)} WHERE sha256 = ?", [*params, sha])
+
+
+def photos_to_download(store: Store, *, previews: bool) -> list[tuple[str, str]]:
+    """(photo sha256, "thumb"|"preview") of photos whose file is not on this laptop, thumbnails
+    first. Photos taken here (their original is in the store) and demo photos are left out."""
+    from pemdesk.photos.files import PhotoFiles
+
+    files = PhotoFiles(store.data_dir)
+    rows = store.conn.execute(
+        "SELECT DISTINCT p.sha256 FROM photo p WHERE p._deleted = 0 AND p._version > 0 "
+        "AND NOT EXISTS (SELECT 1 FROM blob b WHERE b.sha256 = p.sha256) "
+        "AND NOT EXISTS (SELECT 1 FROM photo q LEFT JOIN visit v ON v.id = q.visit_id "
+        "LEFT JOIN photo_point pp ON pp.id = q.photo_point_id "
+        "JOIN site s ON s.id = COALESCE(v.site_id, pp.site_id) "
+        "WHERE q.sha256 = p.sha256 AND s.is_demo = 1) ORDER BY p.sha256").fetchall()
+    shas = [r[0] for r in rows if isinstance(r[0], str) and len(r[0]) == 64]
+    out = [(sha, "thumb") for sha in shas if not files.thumb_path(sha).exists()]
+    if previews:
+        out += [(sha, "preview") for sha in shas if not files.preview_path(sha).exists()]
+    return out
 
 
 def register_download(store: Store, sha256: str, size: int, path: str, kind: str,

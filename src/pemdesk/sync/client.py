@@ -30,6 +30,8 @@ META_MONITOR = "sync.monitor"
 META_ROLE = "sync.role"
 META_SERVER_KEY = "sync.server_key"
 META_LAST = "sync.last_sync"
+# Bytes of other monitors' thumbnails and previews one sync fetches at most.
+DOWNLOAD_BUDGET = 200 * 1024 * 1024
 
 
 class NotEnrolled(PemdeskError):
@@ -56,6 +58,11 @@ class SyncReport:
     retries: int = 0
     seconds: float = 0.0
     messages: list[str] = field(default_factory=list)
+    # Refused local edits of this sync: {entity, entity_id, reason} (pemdesk.sync.refusals).
+    refused: list[dict[str, str]] = field(default_factory=list)
+    quarantined: int = 0
+    photos_downloaded: int = 0
+    download_bytes: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -140,7 +147,8 @@ class SyncClient:
         self.close()
 
     # --- the session -------------------------------------------------------------------------
-    def sync(self, *, originals: bool = True, photos: bool = True) -> SyncReport:
+    def sync(self, *, originals: bool = True, photos: bool = True,
+             downloads: bool = True) -> SyncReport:
         """One full sync. Raises Offline when the server cannot be reached (a normal state)."""
         report = SyncReport()
         start = time.monotonic()
@@ -152,6 +160,8 @@ class SyncClient:
             if photos:
                 self.upload_blobs(report, originals=originals)
             self.pull(report, hello)
+            if photos and downloads:
+                self.download_photos(report)
             from pemdesk.sync.receipts_client import fetch_receipts  # seal receipts (edges)
 
             fetch_receipts(self)
@@ -211,9 +221,14 @@ class SyncClient:
             results = result["results"]
             sc.mark_acked(self.store, results, int(result["high_water"]))
             report.pushed += len(current)
+            sent = {o["device_seq"]: o for o in current}
             for r in results:
                 if r["status"] == "rejected":
                     report.rejected += 1
+                    o = sent.get(r.get("device_seq"), {})
+                    report.refused.append({"entity": o.get("entity", ""),
+                                           "entity_id": o.get("entity_id", ""),
+                                           "reason": str(r.get("reason") or "refused")})
                 else:
                     report.acked += 1
                 if r["status"] == "conflict":
@@ -237,6 +252,13 @@ class SyncClient:
             if epoch == hello["server_epoch"] and latest == after:
                 return  # nothing new: the no-op sync stays one round trip
         self.progress.update(label="pull")
+        held = sc.count_quarantined(self.store)
+        try:
+            self._pull_pages(report, after)
+        finally:
+            report.quarantined += max(0, sc.count_quarantined(self.store) - held)
+
+    def _pull_pages(self, report: SyncReport, after: int) -> None:
         while True:
             self.progress.check()
             page = self.t.json("GET", f"/v1/sync/pull?scope={p.SCOPE_ALL}&after={after}"
@@ -357,7 +379,10 @@ class SyncClient:
         return url, offset
 
     def download_blob(self, original_sha256: str, variant: str = "thumb") -> Path:
-        """Fetch another monitor's thumbnail, preview or original on demand (Range resume)."""
+        """Fetch another monitor's thumbnail, preview or original (checked against its hash).
+
+        Raises Offline when the server cannot be reached, SyncRefused (404) when it does not
+        have that file (yet: the owner's laptop has not sent it)."""
         from pemdesk.photos.files import PhotoFiles
 
         files = PhotoFiles(self.store.data_dir)
@@ -367,22 +392,17 @@ class SyncClient:
             return target
         target.parent.mkdir(parents=True, exist_ok=True)
         part = target.with_name(target.name + ".part")
-        for _ in range(self.t.retries + 1):
-            have = part.stat().st_size if part.exists() else 0
-            headers = {"range": f"bytes={have}-"} if have else {}
-            try:
-                response = self.t.request("GET", f"/v1/blobs/{original_sha256}?variant={variant}",
-                                          headers=headers)
-            except PemdeskError:
-                continue
-            mode = "ab" if response.status_code == 206 else "wb"
-            with open(part, mode) as fh:
-                fh.write(response.content)
-            break
+        have = part.stat().st_size if part.exists() else 0
+        headers = {"range": f"bytes={have}-"} if have else {}
+        # Transport retries cuts and 5xx itself; Offline or SyncRefused come out of here.
+        response = self.t.request("GET", f"/v1/blobs/{original_sha256}?variant={variant}",
+                                  headers=headers)
+        with open(part, "ab" if response.status_code == 206 else "wb") as fh:
+            fh.write(response.content)
         data = part.read_bytes()
         sha = hashlib.sha256(data).hexdigest()
         expected = original_sha256 if variant == "original" else response.headers.get("x-blob-sha256")
-        if expected and sha != expected:
+        if not expected or sha != expected:
             part.unlink()
             raise InvalidInput("Татсан файл гэмтсэн байна; дахин оролдоно уу.",
                                "The downloaded file is damaged; try again.", detail=sha)
@@ -390,3 +410,33 @@ class SyncClient:
         sc.register_download(self.store, sha, len(data), files.relative(target), variant,
                              None if variant == "original" else original_sha256)
         return target
+
+    def download_photos(self, report: SyncReport, *, budget_bytes: int | None = None,
+                        previews: bool | None = None) -> None:
+        """Other monitors' thumbnails, then previews (coordinators by default), within a budget.
+
+        A file the server does not have yet is skipped (the next sync asks again); originals
+        only on request (``download_blob(sha, "original")``)."""
+        if previews is None:
+            previews = self.store.meta(META_ROLE) == "coordinator"
+        budget = DOWNLOAD_BUDGET if budget_bytes is None else budget_bytes
+        wanted = sc.photos_to_download(self.store, previews=previews)
+        if not wanted:
+            return
+        self.progress.update(label="photos-down", done=0, total=len(wanted))
+        for sha, variant in wanted:
+            self.progress.check()
+            if report.download_bytes >= budget:
+                report.messages.append(f"download budget of {budget} bytes reached")
+                break
+            try:
+                path = self.download_blob(sha, variant)
+            except SyncRefused as exc:
+                if exc.status != 404:
+                    raise
+            except InvalidInput:
+                pass  # damaged on the way: asked again next time
+            else:
+                report.photos_downloaded += 1
+                report.download_bytes += path.stat().st_size
+            self.progress.step()
