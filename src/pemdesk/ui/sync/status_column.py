@@ -23,6 +23,7 @@ STATUS_TEXT = {
     "sent": N_("sent"),
     "confirmed": N_("confirmed"),
     "conflict": N_("conflict"),
+    "refused": N_("refused"),
 }
 # The server's seal receipt of a finished visit, shown as the Sync cell's tooltip.
 RECEIPT_TEXT = {
@@ -35,6 +36,7 @@ STATUS_COLOUR = {
     "sent": QColor(30, 90, 170),
     "confirmed": QColor(30, 130, 60),
     "conflict": QColor(190, 30, 30),
+    "refused": QColor(160, 40, 120),
     "local": QColor(120, 120, 120),
 }
 
