@@ -19,6 +19,7 @@ from typing import Any
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QFileDialog, QHeaderView, QLabel, QWidget
 
+from pemdesk import i18n
 from pemdesk.errors import Offline
 from pemdesk.i18n import _
 from pemdesk.labels import N_
@@ -47,6 +48,7 @@ class SyncArea(QObject):
         self.action_import = window.add_action(menu, N_("Import USB bundle…"), self.import_bundle)
         menu.addSeparator()
         self.action_conflicts = window.add_action(menu, N_("Conflicts…"), self.open_conflicts)
+        self.action_problems = window.add_action(menu, N_("Sync problems…"), self.open_problems)
         window.ops.changed.connect(self.refresh)
         window.installEventFilter(self)
         if hasattr(window, "language_changed"):
@@ -109,6 +111,9 @@ class SyncArea(QObject):
             parts.append(_("Not enrolled for sync"))
         if self.overview.get("conflicts"):
             parts.append(_("Conflicts: {n}").format(n=self.overview["conflicts"]))
+        problems = int(self.overview.get("refused", 0)) + int(self.overview.get("quarantined", 0))
+        if problems:
+            parts.append(_("Sync problems: {n}").format(n=problems))
         self.state.setText(" · ".join(parts))
         self.action_sync.setEnabled(bool(self.overview.get("enrolled")))
         self.action_export.setEnabled(bool(self.overview.get("enrolled")))
@@ -143,6 +148,19 @@ class SyncArea(QObject):
                 text += " " + _("{n} conflicts are waiting for a coordinator.").format(
                     n=report.conflicts
                 )
+            if report.photos_downloaded:
+                text += " " + _("{n} photos of other monitors received ({bytes}).").format(
+                    n=report.photos_downloaded, bytes=human_bytes(report.download_bytes)
+                )
+            if report.refused or report.quarantined:
+                from pemdesk.sync.refusals import explain
+
+                lang = i18n.get_language()
+                for r in report.refused[:5]:
+                    text += "\n" + _("Refused: {kind} {record}: {why}").format(
+                        kind=r["entity"], record=r["entity_id"][:8],
+                        why=explain(r["reason"]).message(lang))
+                text += "\n" + _("See Sync › Sync problems for the details.")
             return text
 
         data_dir = self.data_dir
@@ -199,6 +217,14 @@ class SyncArea(QObject):
         return self._run(
             N_("Import USB bundle"), lambda p: jobs.import_bundle(data_dir, chosen, p), summary
         )
+
+    def open_problems(self) -> QWidget:
+        from pemdesk.ui.sync.problems_view import ProblemsDialog
+
+        dialog = ProblemsDialog(self.window.ops, self.window)
+        self.dialog = dialog
+        dialog.show()
+        return dialog
 
     def open_conflicts(self) -> QWidget:
         from pemdesk.sync.conflicts import list_conflicts, resolve_conflict

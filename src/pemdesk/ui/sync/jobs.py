@@ -80,5 +80,7 @@ def sync_overview(store: Store) -> dict[str, Any]:
         "enrolled": bool(store.meta(META_DEVICE)),
         "role": store.meta(META_ROLE) or "",
         "conflicts": int(summary["conflicts"]),
+        "refused": int(summary["rejected"]),
+        "quarantined": int(summary["quarantined"]),
         "pending": int(summary["pending_ops"]),
     }
