@@ -16,12 +16,19 @@ def register(sub: Any, groups: dict[str, Any]) -> None:
     enroll.add_argument("--name", default="", help=_("a name for this computer"))
     enroll.add_argument("--again", action="store_true",
                         help=_("enrol a copied or restored data folder as a new device"))
+    enroll.add_argument("--fingerprint", default=None,
+                        help=_("the server certificate's SHA-256 fingerprint (printed with the "
+                               "code and in its QR)"))
+    enroll.add_argument("--insecure", action="store_true",
+                        help=_("allow plain http:// to a server that is not this computer"))
     enroll.set_defaults(handler=run_enroll)
 
     sync = sub.add_parser("sync", help=_("send and receive changes and photos"))
     sync.add_argument("--json", action="store_true", help=_("print the result as JSON"))
     sync.add_argument("--no-originals", action="store_true",
                       help=_("send photo originals later (by USB bundle)"))
+    sync.add_argument("--insecure", action="store_true",
+                      help=_("allow plain http:// to a server that is not this computer"))
     sync.set_defaults(handler=run_sync)
     ssub = sync.add_subparsers(dest="sync_command", metavar="WHAT")
     status = ssub.add_parser("status", help=_("what is waiting to be sent"))
@@ -36,10 +43,13 @@ def register(sub: Any, groups: dict[str, Any]) -> None:
 def run_enroll(ctx: CommandContext, args: argparse.Namespace) -> int:
     from pemdesk.sync.client import enroll
 
-    result = enroll(ctx.store, args.server, args.code, args.name, again=args.again)
+    result = enroll(ctx.store, args.server, args.code, args.name, again=args.again,
+                    fingerprint=args.fingerprint, insecure=args.insecure)
     print(_("Enrolled as {monitor} ({role}); device {device}.").format(
         monitor=result.get("monitor_name", ""), role=result.get("role", ""),
         device=result["device_id"]))
+    if args.fingerprint or args.code.strip().startswith("{"):
+        print(_("The server's certificate is pinned: this computer will talk to no other."))
     return 0
 
 
@@ -47,7 +57,7 @@ def run_sync(ctx: CommandContext, args: argparse.Namespace) -> int:
     from pemdesk.errors import Offline
     from pemdesk.sync.client import SyncClient
 
-    with SyncClient.for_store(ctx.store) as client:
+    with SyncClient.for_store(ctx.store, insecure=args.insecure) as client:
         try:
             report = client.sync(originals=not args.no_originals)
         except Offline as exc:
@@ -69,6 +79,8 @@ def run_sync(ctx: CommandContext, args: argparse.Namespace) -> int:
         print(_("Refused: {kind} {record}: {why}").format(
             kind=r["entity"], record=r["entity_id"][:8],
             why=explain(r["reason"]).message(ctx.lang)))
+    if report.photos_downloaded:
+        print(_("Photos of other monitors received: {n}.").format(n=report.photos_downloaded))
     if report.quarantined:
         print(_("{n} received changes could not be applied here and were set aside: "
                 "pemdesk sync problems").format(n=report.quarantined))
@@ -86,7 +98,7 @@ def run_status(ctx: CommandContext, args: argparse.Namespace) -> int:
         "server": _("Server"), "device_id": _("Device"), "pending_ops": _("Changes to send"),
         "sent_unconfirmed": _("Sent, not yet confirmed"), "rejected": _("Refused by the server"),
         "conflicts": _("Open conflicts"), "quarantined": _("Received changes set aside"),
-        "last_sync": _("Last sync"),
+        "last_sync": _("Last sync"), "server_restored_at": _("Server restored (sent again)"),
     }
     print_table([[labels[k], str(info.get(k) if info.get(k) is not None else "—")]
                  for k in labels], [_("Item"), _("Value")])

@@ -539,8 +539,10 @@ def summary(store: Store) -> dict[str, Any]:
     conn = store.conn
     store.settle_outbox()
     hw = high_water(store)
-    pending = conn.execute("SELECT count(*) FROM sync_outbox WHERE state = 'pending' AND "
-                           "device_seq > ?", [hw]).fetchone()[0]
+    # Everything after the server's high water, acknowledged or not: after the server was
+    # restored from a backup, ops it had acknowledged are to be sent again.
+    pending = conn.execute("SELECT count(*) FROM sync_outbox WHERE device_seq > ?",
+                           [hw]).fetchone()[0]
     sent = conn.execute("SELECT count(*) FROM sync_outbox WHERE state = 'pending' AND "
                         "sent_at IS NOT NULL").fetchone()[0]
     rejected = conn.execute("SELECT count(*) FROM sync_outbox WHERE state = 'rejected'").fetchone()[0]
@@ -551,7 +553,8 @@ def summary(store: Store) -> dict[str, Any]:
     return {"pending_ops": pending, "sent_unconfirmed": sent, "rejected": rejected,
             "conflicts": conflicts, "quarantined": quarantined, "server_epoch": epoch, "cursor": seq, "push_high_water": hw,
             "device_id": store.meta("sync.device_id"), "server": store.meta("sync.server_url"),
-            "last_sync": store.meta("sync.last_sync")}
+            "last_sync": store.meta("sync.last_sync"),
+            "server_restored_at": store.meta("sync.epoch_changed_at")}
 
 
 def count_quarantined(store: Store) -> int:

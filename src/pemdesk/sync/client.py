@@ -30,6 +30,10 @@ META_MONITOR = "sync.monitor"
 META_ROLE = "sync.role"
 META_SERVER_KEY = "sync.server_key"
 META_LAST = "sync.last_sync"
+META_TLS_CERT = "sync.tls_cert"  # PEM of the server's certificate pinned at enrolment
+META_TLS_FINGERPRINT = "sync.tls_fingerprint"
+META_INSECURE = "sync.insecure"  # "1": plain HTTP to a non-loopback server was allowed
+META_EPOCH_CHANGED = "sync.epoch_changed_at"
 # Bytes of other monitors' thumbnails and previews one sync fetches at most.
 DOWNLOAD_BUDGET = 200 * 1024 * 1024
 
@@ -68,9 +72,73 @@ class SyncReport:
         return asdict(self)
 
 
+class PlainHttpRefused(InvalidInput):
+    def __init__(self, url: str) -> None:
+        super().__init__(
+            "Шифрлэлтгүй http:// холболтоор бүх бичлэг, утасны дугаар хүртэл ил дамжина. "
+            "https:// хаяг болон гэрчилгээний хурууны хээг (бүртгэлийн код/QR-т байгаа) ашиглана "
+            "уу; зайлшгүй бол --insecure.",
+            "Plain http:// would send every record, phone numbers included, in clear. Use the "
+            "https:// address and the certificate fingerprint (in the enrolment code or QR); "
+            "only if there is no other way, --insecure.", detail=url)
+
+
+def is_loopback(url: str) -> bool:
+    import ipaddress
+    from urllib.parse import urlsplit
+
+    host = (urlsplit(url).hostname or "").strip("[]").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_url(url: str, insecure: bool = False) -> None:
+    """Refuse plain HTTP to anything but this computer itself unless ``insecure``."""
+    from urllib.parse import urlsplit
+
+    scheme = urlsplit(url).scheme.lower()
+    if scheme not in ("http", "https"):
+        raise InvalidInput("Серверийн хаяг https:// -ээр эхэлнэ.",
+                           "The server address starts with https://.", detail=url)
+    if scheme == "http" and not insecure and not is_loopback(url):
+        raise PlainHttpRefused(url)
+
+
+def parse_enrolment(text: str) -> dict[str, str]:
+    """The enrolment QR's text ``{"server": URL, "code": CODE, "tls": FINGERPRINT}`` (or a bare
+    code) as {server?, code, tls?}."""
+    import json
+
+    text = text.strip()
+    if text.startswith("{"):
+        try:
+            data = json.loads(text)
+        except ValueError as exc:
+            raise InvalidInput("QR кодын бичвэр буруу байна.", "The QR code's text is not valid.",
+                               detail=text[:200]) from exc
+        if isinstance(data, dict) and isinstance(data.get("code"), str):
+            return {k: str(v) for k, v in data.items() if k in ("server", "code", "tls") and v}
+        raise InvalidInput("QR кодын бичвэр буруу байна.", "The QR code's text is not valid.",
+                           detail=text[:200])
+    return {"code": text}
+
+
+def _pinned_context(store: Store) -> Any:
+    from pemdesk.sync.tls import ssl_context_for
+
+    pem = store.meta(META_TLS_CERT)
+    return ssl_context_for(pem) if pem else True
+
+
 def enroll(store: Store, server_url: str, code: str, name: str = "",
-           transport: Transport | None = None, again: bool = False) -> dict[str, Any]:
-    """Register this data folder's device key with a one-time code; pins the server's key.
+           transport: Transport | None = None, again: bool = False, *,
+           fingerprint: str | None = None, insecure: bool = False) -> dict[str, Any]:
+    """Register this data folder's device key with a one-time code; pins the server's key and,
+    for https with a ``fingerprint`` (from the enrolment code or QR), its TLS certificate.
 
     ``again``: enrol an already enrolled folder as a new device (a copied or restored folder
     the server refused with device_seq_reused). Its whole outbox is offered again under the new
@@ -82,9 +150,39 @@ def enroll(store: Store, server_url: str, code: str, name: str = "",
         raise InvalidInput("Энэ төхөөрөмж аль хэдийн бүртгэгдсэн байна.",
                            "This device is already enrolled.",
                            detail=f"device {store.meta(META_DEVICE)}")
+    given = parse_enrolment(code)
+    code = given["code"]
+    fingerprint = fingerprint or given.get("tls")
+    check_url(server_url, insecure)
+    pem = ""
+    if fingerprint:
+        from pemdesk.sync.tls import (
+            fetch_pinned_certificate,
+            fingerprint_pem,
+            normalise_fingerprint,
+        )
+
+        try:
+            fingerprint = normalise_fingerprint(fingerprint)
+        except ValueError as exc:
+            raise InvalidInput("Гэрчилгээний хурууны хээ буруу байна (64 тэмдэгт).",
+                               "The certificate fingerprint is not valid (64 hex digits).",
+                               detail=fingerprint) from exc
+        if server_url.lower().startswith("https://"):
+            try:
+                pem = fetch_pinned_certificate(server_url, fingerprint)
+            except OSError as exc:
+                from pemdesk.errors import Offline
+
+                raise Offline("Сервертэй холбогдож чадсангүй.", "Could not reach the server.",
+                              detail=str(exc)) from exc
+            assert fingerprint_pem(pem) == fingerprint
     key = load_or_create(store.data_dir)
     own = transport is None
-    transport = transport or Transport(server_url)
+    if transport is None:
+        from pemdesk.sync.tls import ssl_context_for
+
+        transport = Transport(server_url, verify=ssl_context_for(pem) if pem else True)
     try:
         result = transport.json("POST", "/v1/enroll", {
             "code": code, "public_key": key.public_hex, "name": name or _hostname(),
@@ -98,6 +196,9 @@ def enroll(store: Store, server_url: str, code: str, name: str = "",
         store.set_meta(META_MONITOR, result.get("monitor_name", ""))
         store.set_meta(META_ROLE, result.get("role", "monitor"))
         store.set_meta(META_SERVER_KEY, result.get("server_key", ""))
+        store.set_meta(META_TLS_CERT, pem)
+        store.set_meta(META_TLS_FINGERPRINT, fingerprint or "")
+        store.set_meta(META_INSECURE, "1" if insecure else "")
         # Ops captured before enrolment are this device's first ops: nothing acked yet.
         store.set_meta(sc.META_HIGH_WATER, "0")
     return result
@@ -131,10 +232,16 @@ class SyncClient:
         base = url or store.meta(META_URL)
         if not device_id or not base:
             raise NotEnrolled()
+        insecure = bool(kw.pop("insecure", False)) or store.meta(META_INSECURE) == "1"
+        check_url(base, insecure)
         tkw = {k: kw.pop(k) for k in list(kw) if k in (
             "stall_s", "retries", "backoff_s", "sleep", "transport", "encoding")}
+        # Every answer must be signed by the server key pinned at enrolment, over a connection
+        # to the certificate pinned at enrolment (https), so nobody in the middle can inject.
         transport = Transport(base, device_id=device_id,
-                              signing_key=load_or_create(store.data_dir).signing_key, **tkw)
+                              signing_key=load_or_create(store.data_dir).signing_key,
+                              server_key=store.meta(META_SERVER_KEY) or None,
+                              verify=_pinned_context(store), **tkw)
         return cls(store, transport, **kw)
 
     def close(self) -> None:
@@ -184,6 +291,7 @@ class SyncClient:
             # The server database was restored or rebuilt: pull everything again, and push
             # whatever it no longer has (acked ops are kept for exactly this).
             sc.reset_cursor(self.store)
+            self.store.set_meta(META_EPOCH_CHANGED, utc_now())
         sc.set_high_water(self.store, int(hello["push_high_water"]))
         return hello
 

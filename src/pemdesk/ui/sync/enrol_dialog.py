@@ -1,4 +1,5 @@
-"""Enrol this computer with the aimag centre's sync server: server address + one-time code."""
+"""Enrol this computer with the aimag centre's sync server: server address, one-time code and the
+server certificate's fingerprint (or the text of the enrolment QR code pasted into the code)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtWidgets import (
+    QCheckBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -29,16 +31,22 @@ class EnrolDialog(QDialog):
         self.setWindowTitle(_("Enrol this computer"))
         self.setMinimumWidth(460)
         self.server = QLineEdit()
-        self.server.setPlaceholderText("http://10.0.0.5:8470")
+        self.server.setPlaceholderText("https://10.0.0.5:8470")
         self.code = QLineEdit()
         self.code.setPlaceholderText("ABCD-EFGH-JKMN")
+        self.code.textChanged.connect(self._maybe_qr)
+        self.fingerprint = QLineEdit()
+        self.fingerprint.setPlaceholderText("AB:CD:…")
+        self.insecure = QCheckBox(_("Allow an unencrypted connection (http://)"))
         self.name = QLineEdit()
         intro = QLabel(_("Ask the aimag coordinator for the server address and a one-time code."))
         intro.setWordWrap(True)
         form = QFormLayout()
         form.addRow(_("Server address"), self.server)
         form.addRow(_("One-time code"), self.code)
+        form.addRow(_("Certificate fingerprint"), self.fingerprint)
         form.addRow(_("Name of this computer"), self.name)
+        form.addRow("", self.insecure)
         self.message = QLabel()
         self.message.setWordWrap(True)
         self.buttons = QDialogButtonBox(
@@ -55,6 +63,24 @@ class EnrolDialog(QDialog):
         layout.addWidget(self.buttons)
         self.job: Job | None = None
 
+    def _maybe_qr(self, text: str) -> None:
+        """The enrolment QR's text pasted into the code field fills in all three."""
+        from pemdesk.sync.client import parse_enrolment
+
+        if not text.strip().startswith("{"):
+            return
+        try:
+            given = parse_enrolment(text)
+        except PemdeskError:
+            return
+        self.code.blockSignals(True)
+        self.code.setText(given["code"])
+        self.code.blockSignals(False)
+        if given.get("server"):
+            self.server.setText(given["server"])
+        if given.get("tls"):
+            self.fingerprint.setText(given["tls"])
+
     def submit(self) -> None:
         server, code = self.server.text().strip(), self.code.text().strip()
         if not server.startswith(("http://", "https://")):
@@ -65,8 +91,11 @@ class EnrolDialog(QDialog):
             return
         self.buttons.setEnabled(False)
         self.message.setText(_("Connecting…"))
-        name = self.name.text()
-        self.job = Job(lambda: jobs.enrol(self.data_dir, server, code, name), self)
+        name, fingerprint = self.name.text(), self.fingerprint.text()
+        insecure = self.insecure.isChecked()
+        self.job = Job(
+            lambda: jobs.enrol(self.data_dir, server, code, name, fingerprint, insecure), self
+        )
         self.job.finished.connect(self._done)
         self.job.failed.connect(self._failed)
         self.job.start()

@@ -40,12 +40,14 @@ def sync_now(data_dir: Path, progress: SyncProgress, originals: bool = True) -> 
         store.close()
 
 
-def enrol(data_dir: Path, server: str, code: str, name: str) -> dict[str, Any]:
+def enrol(data_dir: Path, server: str, code: str, name: str, fingerprint: str = "",
+          insecure: bool = False) -> dict[str, Any]:
     from pemdesk.sync.client import enroll
 
     store = Store.open(data_dir)
     try:
-        return enroll(store, server.strip(), code.strip(), name.strip())
+        return enroll(store, server.strip(), code.strip(), name.strip(),
+                      fingerprint=fingerprint.strip() or None, insecure=insecure)
     finally:
         store.close()
 
