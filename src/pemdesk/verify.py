@@ -181,6 +181,20 @@ def _diff_problem(d: seal.Difference) -> Problem:
                    _short(d.sealed), _short(d.current))  # fmt: skip
 
 
+def _is_person_correction(d: seal.Difference) -> bool:
+    return d.section == "participants" and d.field == "person_name"
+
+
+def _correction_note(d: seal.Difference) -> Problem:
+    return Problem(
+        "person-corrected",
+        f"Оролцогчийн нэрийг лацалсны дараа хүний бүртгэлд зассан: лацад «{d.sealed}», одоо "
+        f"«{d.current}». Гарын үсэг зурсан баримт өөрчлөгдөөгүй.",
+        f"A participant's name was corrected in the person record after sealing: sealed "
+        f"“{d.sealed}”, now “{d.current}”. The signed document is unchanged.",
+        d.section, d.record_id, d.field, d.sealed, d.current)
+
+
 def _short(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: v for k, v in value.items() if k != "id"}
@@ -273,12 +287,22 @@ def _check_visit(
     # the visit row is reported as that, not as changed records.
     reference = stored["digest"] if sealed_doc is not None and stored else row["seal_digest"]
     if seal.digest(current) != reference:
+        corrected_only = False
         if sealed_doc is not None:
             diffs = seal.diff_documents(sealed_doc, current)
-            check.problems += [_diff_problem(d) for d in diffs]
-        if not sealed_doc or not any(
+            # A participant's name comes from the person record, which stays correctable after
+            # sealing: such a difference is a later correction of the person, told as such; the
+            # sealed document (intact, checked above) is what was signed.
+            swapped = {d.record_id for d in diffs if d.section == "participants"
+                       and d.field != "person_name"}
+            corrections = [d for d in diffs
+                           if _is_person_correction(d) and d.record_id not in swapped]
+            check.notes += [_correction_note(d) for d in corrections]
+            check.problems += [_diff_problem(d) for d in diffs if d not in corrections]
+            corrected_only = bool(corrections) and len(corrections) == len(diffs)
+        if not corrected_only and (not sealed_doc or not any(
             p.code in ("changed", "added", "removed", "chain-broken") for p in check.problems
-        ):
+        )):
             add(Problem("changed", "Үзлэгийн бүртгэл лацалснаас хойш өөрчлөгдсөн.",
                         "The visit's records changed after sealing.", "visit", visit_id))  # fmt: skip
     if check_files:

@@ -161,3 +161,30 @@ def test_other_monitors_photos_arrive_and_demo_photos_never_leave(
     live_server.stop()
     with client_for(coordinator, retries=1) as client, pytest.raises(Offline):
         client.download_blob("cd" * 32, "thumb")
+
+
+def test_status_is_honest_after_the_server_was_restored(live_server: LiveServer,
+                                                        tmp_path: Path) -> None:
+    from test_hostile_restore import admin
+
+    a = enrolled(live_server, tmp_path / "a", "А")
+    new_site(a, "Өмнө")
+    sync(a)
+    backup = tmp_path / "backup"
+    assert admin(live_server, "backup", str(backup)).returncode == 0
+    later = [new_site(a, f"Дараа {i}") for i in range(2)]
+    sync(a)
+    assert sc.summary(a)["pending_ops"] == 0
+    live_server.kill()
+    live_server.store.close()
+    live_server._store = None
+    assert admin(live_server, "restore", str(backup)).returncode == 0
+    live_server.start()
+    with client_for(a) as client:
+        client.hello()
+    # Acknowledged before, lost by the restored server: shown as waiting to be sent again.
+    info = sc.summary(a)
+    assert info["pending_ops"] == 2 and info["server_restored_at"]
+    sync(a)
+    assert sc.summary(a)["pending_ops"] == 0
+    assert {s.id for s in later} <= set(live_server.store.dump()["site"])
