@@ -246,3 +246,41 @@ def test_pages_are_mongolian_by_default_and_english_on_request(app, world) -> No
     r = c.get("/public?lang=en")
     assert "Public results" in r.text and "pem_lang=en" in r.headers.get("set-cookie", "")
     assert "Public results" in c.get("/public").text  # remembered
+
+
+def test_a_conflict_resolved_on_the_web_becomes_a_new_version_for_laptops(app, world) -> None:
+    from pemdesk.device_key import load_or_create
+    from pemdesk.ids import new_id
+
+    srv = world.server
+    devices = []
+    for name in ("Дорж", "Сүрэн"):
+        folder = world.laptop.data_dir.parent / name
+        folder.mkdir(exist_ok=True)
+        devices.append(srv.enroll(srv.issue_code(name), load_or_create(folder).public_hex)["device_id"])
+    sid = world.ids["xss"]
+    version = srv.changes_since("all", 0).changes
+    base = next(c["version"] for c in version if c["entity"] == "site" and c["id"] == sid)
+    op = {"device_seq": 1, "op_id": new_id(), "entity": "site", "entity_id": sid, "op": "patch",
+          "fields": {"notes": "B-ийн тэмдэглэл"}, "base_version": base,
+          "hlc": "2026-06-01T00:00:00.000Z", "schema_version": 1}
+    srv.apply_push(devices[0], [{**op, "op_id": new_id(), "fields": {"notes": "A-ийн тэмдэглэл"}}])
+    assert srv.apply_push(devices[1], [op]).results[0]["status"] == "conflict"
+    conflict = srv.conflicts()[0]
+    c = TestClient(app)
+    login(c, "coord")
+    page = c.get("/dashboard").text
+    assert f"/admin/conflicts/{conflict['conflict_id']}/resolve" in page
+    token = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+    before = srv.latest_seq()
+    r = c.post(f"/admin/conflicts/{conflict['conflict_id']}/resolve",
+               data={"csrf": token, "keep": "server"}, follow_redirects=False)
+    assert r.status_code == 303
+    assert srv.conflicts() == []
+    # A laptop pulling after `before` receives the site again, with the value kept.
+    pulled = [ch for ch in srv.changes_since("all", before).changes if ch["id"] == sid]
+    assert pulled and pulled[0]["data"]["notes"] == conflict["server_value"]["notes"]
+    assert not pulled[0]["conflict"]
+    r = c.post(f"/admin/conflicts/{conflict['conflict_id']}/resolve",
+               data={"csrf": token, "keep": "server"}, follow_redirects=False)
+    assert r.status_code == 404

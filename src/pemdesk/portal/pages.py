@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import io
 import json
 import re
@@ -192,10 +193,18 @@ def build(portal: Portal) -> APIRouter:  # noqa: C901 - one place that lists eve
         visible = visible_sites(ctx)
         key = ("map", f, tuple(round(v, 3) for v in box), zoom, layers, ctx.lang,
                frozenset(visible) if visible is not None else None)
-        body = rm.memo(key, lambda store: json.dumps(queries.map_features(
-            store, mapcache, f, box, zoom, set(layers.split(",")), visible, ctx.lang),  # type: ignore[arg-type]
-            ensure_ascii=False, separators=(",", ":")).encode())
-        return portal.finish(ctx, Response(body, media_type="application/geo+json"))
+        def build(store: Any) -> tuple[bytes, bytes]:
+            raw = json.dumps(queries.map_features(
+                store, mapcache, f, box, zoom, set(layers.split(",")), visible, ctx.lang),  # type: ignore[arg-type]
+                ensure_ascii=False, separators=(",", ":")).encode()
+            return raw, gzip.compress(raw, 5)
+
+        raw, packed = rm.memo(key, build)
+        if "gzip" in request.headers.get("accept-encoding", ""):
+            return portal.finish(ctx, Response(packed, media_type="application/geo+json", headers={
+                "content-encoding": "gzip", "vary": "Accept-Encoding"}))
+        return portal.finish(ctx, Response(raw, media_type="application/geo+json",
+                                           headers={"vary": "Accept-Encoding"}))
 
     @route(r, portal, "GET", "/api/boundaries/{level}", Perm.PUBLIC, tags=["portal"])
     def boundaries(request: Request, level: str) -> Response:
@@ -384,6 +393,23 @@ def build(portal: Portal) -> APIRouter:  # noqa: C901 - one place that lists eve
         accounts.set_public(portal.db, site_id, form.get("public") == "1", ctx.user.name)
         portal.forget_public_cache()
         return portal.finish(ctx, RedirectResponse("/admin", status_code=303))
+
+    @route(r, portal, "POST", "/admin/conflicts/{conflict_id}/resolve", Perm.COORDINATOR,
+           include_in_schema=False)
+    async def resolve(request: Request, conflict_id: str) -> Response:
+        """Keep the server's or the incoming value: a new version every laptop pulls."""
+        from pemdesk.sync.protocol import ProtocolError
+        from pemdesk.sync.server.admin_ops import resolve_conflict
+
+        ctx = ctx_of(request)
+        form = await portal.check_csrf(ctx)
+        keep = form.get("keep", "")
+        try:
+            await run_in_threadpool(resolve_conflict, portal.server, conflict_id, keep)
+        except ProtocolError:
+            raise NotFound("Шийдээгүй ийм зөрчилдөөн алга.", "No open conflict with that id.") from None
+        rm.refresh(force=True)
+        return portal.finish(ctx, RedirectResponse("/dashboard#conflicts", status_code=303))
 
     return r
 

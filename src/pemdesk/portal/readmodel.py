@@ -41,6 +41,7 @@ class ReadModel:
         self._lock = threading.Lock()
         self._local = threading.local()
         self._writer = Store.open(self.folder)
+        self._indexes()
         self._checked_at = 0.0
         self._seq = -1
         self._readers: list[Store] = []
@@ -142,6 +143,14 @@ class ReadModel:
         thread.start()
         return thread
 
+    def _indexes(self) -> None:
+        """Indexes the portal's questions need beyond a laptop's (map boxes); this folder only."""
+        with self._writer.atomic():
+            self._writer.conn.execute(
+                "CREATE INDEX IF NOT EXISTS portal_visit_lon ON visit(lon, lat)")
+            self._writer.conn.execute(
+                "CREATE INDEX IF NOT EXISTS portal_finding_open ON finding(follow_up, visit_id)")
+
     def _rebuild(self) -> None:
         """A new server epoch (restore): start the folder again from nothing."""
         self._writer.close()
@@ -155,6 +164,7 @@ class ReadModel:
             else:
                 p.unlink()
         self._writer = Store.open(self.folder)
+        self._indexes()
 
     def _link_photos(self, shas: list[str]) -> None:
         from pemdesk.photos.files import PhotoFiles
