@@ -256,6 +256,14 @@ def test_whole_cycle(qtbot: Any, window: Any, tmp_path: Path) -> None:
     with Store.open(data_dir) as s:
         write_followup(s, site.id, out, lang="en")
     text = pdf_text(out)
+    # The same reports as the program's preview makes them (on the database thread).
+    from pemdesk.ui.reports.jobs import ReportRequest
+
+    with Store.open(data_dir) as s:
+        for kind, key in (("followup", site.id), ("compliance", site.id),
+                          ("compliance", site.aimag_code), ("grievance", grievance.grievance.id)):
+            pdf = ReportRequest(kind, key, "x", supports_public=True).make(s, "mn", public=True)
+            assert pdf.startswith(b"%PDF"), kind
     for expected in ("Замыг услаагүй", "Found", "Response", "Усалгааны машин",
                      "Re-inspection", "Fixed", "Зам усалсан", "Resolved findings"):
         assert expected in text, expected

@@ -409,7 +409,7 @@ def render_compliance(data: ComplianceData, target: Path | str | BinaryIO, *,
         story.append(table([_("Year"), _("Commitment (target)"), _("Due"), _("Source"),
                             _("Latest result"), _("Assessments")], rows,
                            [12, 60, 20, 24, 22, 40], st=st))
-    return build_pdf(story, target, ReportMeta(lang=lang, title=title))
+    return build_pdf(story, target, ReportMeta(lang=lang, title=_("EMP compliance")))
 
 
 def write_compliance(store: Store, target: Path | str | BinaryIO, *, site_id: str | None = None,

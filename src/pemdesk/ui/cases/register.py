@@ -493,8 +493,9 @@ class GrievancesTab(_Tab):
             self.table.setItem(r, 2, _item(row.site.name()))
             self.table.setItem(r, 3, _item(case_label(g.category)))
             name = row.complainant_name()
-            if row.complainant is not None and row.complainant.confidential:
-                name = f"🔒 {name}" if name else "🔒"
+            if row.complainant is not None and row.complainant.confidential and \
+                    row.complainant.name:
+                name = f"{name} ({_('confidential')})"
             self.table.setItem(r, 4, _item(name))
             self.table.setItem(r, 5, _item(case_label(g.status)))
             self.table.setItem(r, 6, _item(str(row.days_open)))
