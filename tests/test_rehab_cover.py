@@ -138,6 +138,11 @@ def test_measure_saves_the_mask_and_keeps_the_correction_beside(
         rs.correct_cover(store, photo.id, 140)
     assert info.value.mn and info.value.en
     assert rs.cover_of(store, photo.id).manual_pct == 30.0  # type: ignore[union-attr]
+    # Masks do not sync: on a laptop without it, it is made again from the photo, same bytes.
+    before = path.read_bytes()
+    path.unlink()
+    remade = rs.ensure_mask(store, rs.cover_of(store, photo.id))  # type: ignore[arg-type]
+    assert remade == path and path.read_bytes() == before
 
 
 def test_batch_reports_progress_and_cancels(store: Store, tmp_path: Path) -> None:

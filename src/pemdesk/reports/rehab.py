@@ -193,6 +193,16 @@ def _mask_flowable(path: Path | None, box_w: float, box_h: float, missing: str) 
     return RLImage(io.BytesIO(out.getvalue()), width=w * scale, height=h * scale)
 
 
+def _mask_of(store: Store, cover: Any) -> Path | None:
+    from pemdesk.errors import PemdeskError
+    from pemdesk.storage import rehab as rs
+
+    try:
+        return rs.ensure_mask(store, cover)
+    except PemdeskError:
+        return None  # a damaged photo: printed as "mask not on this computer"
+
+
 def cover_sections(data: RehabData, store: Store, lang: str, st: dict[str, Any]) -> list[Any]:
     """Cover over the years per photo point (chart, then the first and last photo with their
     masks) and per plot (the mean of its photo points per date)."""
@@ -201,7 +211,6 @@ def cover_sections(data: RehabData, store: Store, lang: str, st: dict[str, Any])
     from pemdesk.reports.charts import time_series
     from pemdesk.reports.fonts import FONT
     from pemdesk.reports.photos import photo_file, photo_flowable
-    from pemdesk.storage import rehab as rs
 
     _ = Texts(lang)
     out: list[Any] = [para(_("Vegetation cover from photos"), st["h2"])]
@@ -234,7 +243,7 @@ def cover_sections(data: RehabData, store: Store, lang: str, st: dict[str, Any])
                 cells += [
                     photo_flowable(photo_file(store, cp.photo), half / 2 - 2, 40 * MM,
                                    _("photo not on this computer")),
-                    _mask_flowable(rs.mask_path(store, cp.cover), half / 2 - 2, 40 * MM,
+                    _mask_flowable(_mask_of(store, cp.cover), half / 2 - 2, 40 * MM,
                                    _("mask not on this computer")),
                 ]
                 value = format_number(cp.cover.value, 1)

@@ -304,6 +304,25 @@ def mask_path(store: Store, cover: PhotoCover) -> Path | None:
     return path if path.is_file() else None
 
 
+def ensure_mask(store: Store, cover: PhotoCover) -> Path | None:
+    """The cover's mask file, recomputed from the photo when it is not on this computer (masks
+    do not sync; the record's values are left as they are)."""
+    from pemdesk.rehab import cover as cv
+
+    path = mask_path(store, cover)
+    if path is not None:
+        return path
+    photo = store.get(model.Photo, cover.photo_id)
+    source = photo_source(store, photo)
+    if source is None:
+        return None
+    params = cv.CoverParams(**{k: v for k, v in cover.params.items()
+                               if k in ("p1", "p2", "p3", "max_pixels")})
+    result = cv.cover_of_file(source[0], source[1], params)
+    path, _sha = cv.save_mask(result.mask, store.data_dir / MASK_FOLDER)
+    return path
+
+
 def photo_source(store: Store, photo: model.Photo) -> tuple[Path, int] | None:
     """The photo's original (best) or its upright preview, with the orientation to apply."""
     from pemdesk.photos.files import PhotoFiles

@@ -417,11 +417,24 @@ class RehabPanel(QWidget):
         self.cover_view.show_cover(cp.cover, path,
                                    str(mask) if mask is not None and mask.is_file() else None,
                                    orientation)
+        if path and (mask is None or not mask.is_file()):
+            self._recompute_mask(cp.cover, path, orientation)
         point = self.data.points.get(cp.photo_point_id or "")
         series = [((c.photo.taken_at or "")[:10], c.cover.value) for c in self.data.covers
                   if c.photo_point_id == cp.photo_point_id and c.photo.taken_at]
         self.point_trend.set_series(
             _("Cover at the photo point, %"), [(point.name if point else "", series)])
+
+    def _recompute_mask(self, cover: PhotoCover, path: str, orientation: int) -> None:
+        """Masks do not sync: make this photo's mask here, then show it."""
+        from pemdesk.storage import rehab as rs
+
+        def shown(mask: Any) -> None:
+            if self.cover_view.cover is cover and mask is not None:
+                self.cover_view.show_cover(cover, path, str(mask), orientation)
+
+        self.ops.run(lambda store: rs.ensure_mask(store, cover), shown,
+                     lambda exc: show_error(self, exc))
 
     # --- actions ------------------------------------------------------------------------------
     def record_change(self) -> None:
