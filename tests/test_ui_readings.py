@@ -72,3 +72,9 @@ def test_import_dialog_maps_imports_and_the_view_shows_limits(qtbot, demo_dir: P
     # 2 Feb (local) is above the MNS 24-h limit of 100; 1 and 3 Feb are not.
     mns = view.table.item(0, 3)
     assert mns is not None and mns.text() == "1"
+    # The deployment is on the map (at its site: it has no position of its own).
+    from pemdesk.ui.readings import MAP_LAYER
+
+    model = w.map_widget.canvas.model
+    qtbot.waitUntil(lambda: MAP_LAYER in model.user_layers, timeout=TIMEOUT)
+    assert len(model.user_layers[MAP_LAYER].geoms) == 1
