@@ -12,7 +12,11 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
-MAX_MB=${MAX_MB:-300}   # a regression guard; the target (200 MB) is reported, see the closing note
+# A regression guard, not the target (200 MB, reported below): at 21:35 UTC on 2026-12-04 the
+# bundle was 337 MB unpacked, of which GDAL (pyogrio.libs, for the GeoPackage export) is 80 MB and
+# ICU data (Qt Core) 39 MB; see /work/notes/16-bundle-size.txt.
+MAX_MB=${MAX_MB:-360}
+TARGET_MB=200
 OUT=$ROOT/dist/bundle-check
 T_START=$(date +%s)
 
@@ -80,6 +84,7 @@ echo "$lines"
 sorted=$(echo "$lines" | sed -E 's/^start-up: ([0-9.]+) s.*/\1/' | sort -g)
 echo "start-up to an interactive main window: best $(echo "$sorted" | head -n 1) s," \
   "median $(echo "$sorted" | sed -n 2p) s"
-echo "bundle size: ${SIZE_MB} MB unpacked (target <= 200 MB), ${PACKED_MB} MB packed"
+if [ "$SIZE_MB" -le "$TARGET_MB" ]; then verdict="target met"; else verdict="TARGET MISSED"; fi
+echo "bundle size: ${SIZE_MB} MB unpacked (target <= ${TARGET_MB} MB: $verdict), ${PACKED_MB} MB packed"
 echo "screenshots and outputs: $OUT"
 echo "bundle check passed in $(( $(date +%s) - T_START )) s"
