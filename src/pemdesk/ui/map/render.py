@@ -36,6 +36,8 @@ from pemdesk.model import PlotStage
 from pemdesk.ui.map.qtgeom import path_from_geometry, polygon_from_xy
 
 PX_PER_MM = 96 / 25.4  # screen pixels per millimetre of symbology
+PHOTO_POINTS_FROM = 8.0  # zoom from which photo points are drawn (about 1:2,000,000)
+PHOTOS_FROM = 9.0  # and single photos
 PATH_CACHE = 40_000  # QPainterPaths kept (least recently used dropped first)
 SPRITE_CACHE = 512
 
@@ -251,9 +253,12 @@ class LayerPainter:
         self._paths: OrderedDict[tuple[str, int, int], QPainterPath] = OrderedDict()
         self._basemap_cache: OrderedDict[tuple[int, int, int], QImage | None] = OrderedDict()
         self._sprites: OrderedDict[tuple[object, ...], QImage] = OrderedDict()
+        # the last few joined boundary paths (a pan inside the same pieces reuses them)
+        self._joined: dict[tuple[object, ...], QPainterPath] = {}
 
     def clear(self) -> None:
         self._paths.clear()
+        self._joined.clear()
 
     def set_basemap(self, basemap: MBTiles | None) -> None:
         self.basemap = basemap
@@ -380,24 +385,24 @@ class LayerPainter:
         lod: int,
         pen: QPen,
     ) -> None:
-        """Lines clipped to the box first: Qt would otherwise stroke (and dash) whole soum
-        outlines far outside the view at large scales."""
-        import shapely
-
-        from pemdesk.ui.map.qtgeom import path_from_rings, rings_of
-
+        """Boundary lines: pieces of ≤ 128 vertices (``mapdata.chunked_lines``) picked by the
+        index, their cached paths joined into one (one stroke call, no clipping per frame)."""
         lay = self.model.layers.get(name)
         if lay is None:
             return
         idx = lay.query(*box)
         if not len(idx):
             return
-        geoms = np.array([lay.at_lod(int(i), lod) for i in idx], dtype=object)
-        clipped = shapely.clip_by_rect(geoms, *box)
-        rings = [r for g in clipped if not g.is_empty for r in rings_of(g)]
+        key = (name, lod, tuple(idx.tolist()))
+        joined = self._joined.get(key)
+        if joined is None:
+            joined = QPainterPath()
+            for i in idx:
+                joined.addPath(self.path(lay, int(i), lod))
+            self._joined = {key: joined, **dict(list(self._joined.items())[-7:])}
         painter.setPen(pen)
         painter.setBrush(Qt.BrushStyle.NoBrush)
-        painter.drawPath(path_from_rings(rings))
+        painter.drawPath(joined)
 
     def _land(self, painter: QPainter, box: tuple[float, float, float, float], lod: int) -> None:
         import shapely
@@ -776,8 +781,14 @@ _BUILTIN: dict[str, Callable[..., None]] = {
     "visits": lambda lp, p, c: lp.points(
         p, c, "visits", sym.VISIT_POINT, {1: sym.VISIT_POINT_DRAFT}
     ),
-    "photo_points": lambda lp, p, c: lp.points(p, c, "photo_points", sym.PHOTO_POINT),
-    "photos": lambda lp, p, c: lp.points(p, c, "photos", sym.PHOTO),
+    # scale-dependent, as a QGIS user would set them: thousands of photos and photo points are
+    # noise over a whole country; they appear where they can be told apart
+    "photo_points": lambda lp, p, c: (
+        lp.points(p, c, "photo_points", sym.PHOTO_POINT) if c.zoom >= PHOTO_POINTS_FROM else None
+    ),
+    "photos": lambda lp, p, c: (
+        lp.points(p, c, "photos", sym.PHOTO) if c.zoom >= PHOTOS_FROM else None
+    ),
     "sites": lambda lp, p, c: lp._sites(p, c),
 }
 
