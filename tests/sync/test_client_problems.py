@@ -150,9 +150,10 @@ def test_other_monitors_photos_arrive_and_demo_photos_never_leave(
     files = PhotoFiles(coordinator.data_dir)
     assert report.photos_downloaded == 2
     assert hashlib.sha256(files.preview_path(orig).read_bytes()).hexdigest() == preview
-    # Originals only on request.
-    with client_for(coordinator) as client:
-        path = client.download_blob(orig, "original")
+    # Originals only on request (the CLI takes the photo's id).
+    photo_id = coordinator.conn.execute("SELECT id FROM photo WHERE sha256 = ?", [orig]).fetchone()[0]
+    assert cli_main(["--data-dir", str(coordinator.data_dir), "sync", "fetch", photo_id]) == 0
+    path = files.original_path(orig)
     assert hashlib.sha256(path.read_bytes()).hexdigest() == orig
     # A file the server lacks is a clear refusal, and an unreachable server is Offline.
     with client_for(coordinator) as client, pytest.raises(SyncRefused) as refused:

@@ -38,6 +38,12 @@ def register(sub: Any, groups: dict[str, Any]) -> None:
                                                    "not be applied"))
     problems.add_argument("--json", action="store_true", help=_("print the result as JSON"))
     problems.set_defaults(handler=run_problems)
+    fetch = ssub.add_parser("fetch", help=_("download another monitor's photo file on request"))
+    fetch.add_argument("photo", help=_("the photo's id or SHA-256"))
+    fetch.add_argument("--variant", choices=["original", "preview", "thumb"], default="original")
+    fetch.add_argument("--insecure", action="store_true",
+                       help=_("allow plain http:// to a server that is not this computer"))
+    fetch.set_defaults(handler=run_fetch)
 
 
 def run_enroll(ctx: CommandContext, args: argparse.Namespace) -> int:
@@ -134,3 +140,17 @@ def run_problems(ctx: CommandContext, args: argparse.Namespace) -> int:
                       str(q["version"] or ""), q["error"][:80]] for q in held],
                     [_("When"), _("Kind"), _("Record"), _("Version"), _("Problem")])
     return 1
+
+
+def run_fetch(ctx: CommandContext, args: argparse.Namespace) -> int:
+    from pemdesk.errors import NotFound
+    from pemdesk.sync.client import SyncClient
+
+    row = ctx.store.conn.execute("SELECT sha256 FROM photo WHERE id = ? OR sha256 = ? LIMIT 1",
+                                 [args.photo, args.photo]).fetchone()
+    if row is None:
+        raise NotFound(f"Зураг олдсонгүй: {args.photo}", f"No photo {args.photo}.")
+    with SyncClient.for_store(ctx.store, insecure=args.insecure) as client:
+        path = client.download_blob(row[0], args.variant)
+    print(path)
+    return 0

@@ -141,6 +141,7 @@ class SyncDialog(QDialog):
             "records": _("Sending records…"),
             "photos": _("Sending photos…"),
             "pull": _("Receiving changes…"),
+            "photos-down": _("Receiving photos of other monitors…"),
             "bundle": _("Writing and checking the bundle…"),
         }
         if p.phase:
