@@ -21,6 +21,8 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QMessageBox,
+    QScrollArea,
+    QSplitter,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -88,10 +90,24 @@ class ReviewPage(QWidget):
         seal_row = QHBoxLayout()
         seal_row.addWidget(self.status, 1)
         seal_row.addWidget(self.seal_button)
+        # the list above, the sections of other modules (e.g. sign-off) below, the divider movable
+        top_part = QWidget()
+        top_layout = QVBoxLayout(top_part)
+        top_layout.setContentsMargins(0, 0, 0, 0)
+        top_layout.addWidget(self.tree, 1)
+        top_layout.addLayout(actions)
+        extras_holder = QWidget()
+        extras_holder.setLayout(self.extras)
+        self.extras_scroll = QScrollArea()
+        self.extras_scroll.setWidgetResizable(True)
+        self.extras_scroll.setWidget(extras_holder)
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter.addWidget(top_part)
+        self.splitter.addWidget(self.extras_scroll)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
         layout.addWidget(self.intro)
-        layout.addWidget(self.tree, 1)
-        layout.addLayout(actions)
-        layout.addLayout(self.extras)
+        layout.addWidget(self.splitter, 1)
         layout.addWidget(self.warning)
         layout.addLayout(seal_row)
         self.extra_widgets: list[QWidget] = []
@@ -105,6 +121,7 @@ class ReviewPage(QWidget):
                 continue
             self.extra_widgets.append(widget)
             self.extras.addWidget(widget)
+        self.extras_scroll.setVisible(bool(self.extra_widgets))
         self._update_buttons()
 
     # --- data --------------------------------------------------------------------------------
@@ -149,6 +166,7 @@ class ReviewPage(QWidget):
         if self.local:
             top = QTreeWidgetItem([_("Not saved yet")])
             self.tree.addTopLevelItem(top)
+            top.setExpanded(True)
             for problem in self.local:
                 child = QTreeWidgetItem([problem.text(lang)])
                 child.setData(0, Qt.ItemDataRole.UserRole, problem)
