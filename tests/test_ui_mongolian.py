@@ -60,6 +60,7 @@ def latin_words(text: str) -> list[str]:
     text = text.replace("Qt for Python", " ")  # a product's name
     text = re.sub(r"\b[\w.-]+\.(com|org|net|mn|io)\b", " ", text)  # web addresses
     text = re.sub(r"\b(YYYY|yyyy)[-./](MM)[-./](DD|dd)\b", " ", text)  # date format hints
+    text = re.sub(r"\b[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2})+:?…?", " ", text)  # fingerprints (AB:CD:…)
     return [w for w in WORD.findall(text) if w not in ALLOWED and w.strip("'’") not in ALLOWED]
 
 
