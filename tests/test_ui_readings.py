@@ -78,3 +78,39 @@ def test_import_dialog_maps_imports_and_the_view_shows_limits(qtbot, demo_dir: P
     model = w.map_widget.canvas.model
     qtbot.waitUntil(lambda: MAP_LAYER in model.user_layers, timeout=TIMEOUT)
     assert len(model.user_layers[MAP_LAYER].geoms) == 1
+
+
+def test_deployment_dialog_sets_corrections_and_calibration(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from factories import make_site
+
+    from pemdesk.storage import readings as rs
+    from pemdesk.ui.ops import Operations
+    from pemdesk.ui.readings.deployment_dialog import DeploymentDialog
+
+    data = tmp_path / "d"
+    with Store.open(data) as st:
+        site = make_site(st)
+        iid = rs.add_instrument(st, "PA-1", kind="purpleair")
+        dep = rs.add_deployment(st, iid, site.id, "2025-01-01T00:00:00Z")
+        row = rs.get_deployment(st, dep)
+    ops = Operations(lambda: Store.open(data))
+    try:
+        dialog = DeploymentDialog(ops, row)
+        qtbot.addWidget(dialog)
+        dialog.epa.setChecked(True)
+        dialog.coloc.setChecked(True)
+        dialog.factor.setText("1,25")
+        dialog.height_edit.setText("3")
+        dialog.save()
+        qtbot.waitUntil(lambda: dialog.result() == 1, timeout=TIMEOUT)
+        dialog2 = DeploymentDialog(ops, row)
+        qtbot.addWidget(dialog2)
+        dialog2.tz.setText("Mars/Olympus")
+        dialog2.save()
+        qtbot.waitUntil(lambda: "Mars/Olympus" in dialog2.error.text(), timeout=TIMEOUT)
+    finally:
+        ops.shutdown()
+    with Store.open(data) as st:
+        got = rs.get_deployment(st, dep)
+        assert got["corrections"] == ["epa2021_purpleair", "colocation"]
+        assert (got["factor"], got["height_m"], got["tz"]) == (1.25, 3.0, "+08:00")

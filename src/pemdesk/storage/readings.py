@@ -414,3 +414,53 @@ def export_csv(store: Store, deployment_id: str, path: Path | str,
                             flag_text(int(fi))])
                 n += 1
     return n
+
+
+_DEPLOYMENT_FIELDS = frozenset({"name", "lon", "lat", "height_m", "depth_m", "ended_at", "tz",
+                                "corrections", "notes"})
+_INSTRUMENT_FIELDS = frozenset({"make", "model", "owner", "calibrated_on", "calibration_due",
+                                "factor", "offset", "notes"})
+
+
+def update_deployment(store: Store, deployment_id: str, **fields: Any) -> None:
+    """Change a deployment's own fields (``corrections`` as a list of names)."""
+    from pemdesk.instruments.corrections import COLOCATION, EPA2021
+    from pemdesk.instruments.timeparse import resolve_zone
+
+    unknown = set(fields) - _DEPLOYMENT_FIELDS
+    if unknown:
+        raise ValueError(f"not deployment fields: {sorted(unknown)}")
+    if "corrections" in fields:
+        names = list(fields["corrections"])
+        if any(n not in (EPA2021, COLOCATION) for n in names):
+            raise InvalidInput("Танихгүй засвар.", "Unknown correction.", detail=str(names))
+        fields["corrections"] = json.dumps(names)
+    if "tz" in fields:
+        try:
+            resolve_zone(str(fields["tz"]))
+        except ValueError as exc:
+            raise InvalidInput(f"«{fields['tz']}» цагийн бүс буруу.",
+                               f"“{fields['tz']}” is not a time zone.") from exc
+    get_deployment(store, deployment_id)
+    _update(store, "deployment", deployment_id, fields)
+
+
+def update_instrument(store: Store, instrument_id: str, **fields: Any) -> None:
+    unknown = set(fields) - _INSTRUMENT_FIELDS
+    if unknown:
+        raise ValueError(f"not instrument fields: {sorted(unknown)}")
+    factor = fields.get("factor")
+    if factor is not None and not 0.01 <= float(factor) <= 100:
+        raise InvalidInput("Коэффициент 0.01–100 байх ёстой.",
+                           "The factor must be between 0.01 and 100.")
+    get_instrument(store, instrument_id)
+    _update(store, "instrument", instrument_id, fields)
+
+
+def _update(store: Store, table: str, record_id: str, fields: dict[str, Any]) -> None:
+    if not fields:
+        return
+    cols = ", ".join(f'"{k}" = ?' for k in fields)
+    with store.atomic():
+        store.conn.execute(f'UPDATE "{table}" SET {cols}, updated_at = ? WHERE id = ?',
+                           [*fields.values(), utc_now(), record_id])

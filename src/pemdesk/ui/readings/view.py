@@ -70,11 +70,14 @@ class ReadingsView(QWidget):
         import_btn.clicked.connect(self.open_import)
         export_btn = QPushButton(_("Export CSV…"))
         export_btn.clicked.connect(self.export_csv)
+        edit_btn = QPushButton(_("Deployment…"))
+        edit_btn.clicked.connect(self.edit_deployment)
         bar = QHBoxLayout()
         bar.addWidget(QLabel(_("Indicator:")))
         bar.addWidget(self.indicator, 1)
         bar.addWidget(self.corrected)
         bar.addStretch(1)
+        bar.addWidget(edit_btn)
         bar.addWidget(import_btn)
         bar.addWidget(export_btn)
         self.chart = ReadingsChart()
@@ -226,6 +229,29 @@ class ReadingsView(QWidget):
                               get_language(), self)
         dialog.imported.connect(lambda _r: self.refresh())
         dialog.show()
+
+    def edit_deployment(self) -> None:
+        from pemdesk.ui.readings.deployment_dialog import DeploymentDialog
+
+        dep = self.current_deployment()
+        if not dep:
+            return
+
+        def fetch(store: Any) -> Any:
+            from pemdesk.storage import readings as rs
+
+            row = rs.get_deployment(store, dep)
+            row["owner"] = rs.get_instrument(store, row["instrument_id"])["owner"]
+            row["calibration_due"] = rs.get_instrument(store, row["instrument_id"])[
+                "calibration_due"]
+            return row
+
+        def show(row: dict[str, Any]) -> None:
+            self.deployment_dialog = DeploymentDialog(self.window_.ops, row, self)
+            self.deployment_dialog.accepted.connect(self.reload_chart)
+            self.deployment_dialog.show()
+
+        self.window_.ops.run(fetch, show)
 
     def export_csv(self) -> None:
         dep = self.current_deployment()
