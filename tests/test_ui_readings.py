@@ -82,7 +82,6 @@ def test_import_dialog_maps_imports_and_the_view_shows_limits(qtbot, demo_dir: P
 
 def test_deployment_dialog_sets_corrections_and_calibration(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     from factories import make_site
-
     from pemdesk.storage import readings as rs
     from pemdesk.ui.ops import Operations
     from pemdesk.ui.readings.deployment_dialog import DeploymentDialog
