@@ -26,7 +26,6 @@ from pemdesk.storage.db import DB_FILENAME, connect, storage_error, wrap_storage
 from pemdesk.storage.migrations import SCHEMA_VERSION
 from pemdesk.storage.records import column_fields, from_row, table_of, to_row
 
-_PLAIN_TYPES = frozenset({str, int, float, type(None)})
 T = TypeVar("T")
 
 _NAMES_MN = {
@@ -229,13 +228,9 @@ class Store:
             now = utc_now()
             names = column_fields(model.Observation)
             get = operator.attrgetter(*names)
-            plain = _PLAIN_TYPES
-            rows = []
-            for o in observations:
-                values = get(o)
-                if not set(map(type, values)) <= plain:
-                    values = tuple(to_row(o).values())
-                rows.append((*values, now, now))
+            # Observation columns are text and numbers (no enums, JSON or geometry): the values
+            # bind as they are (what to_row would give; anything else is refused by sqlite3).
+            rows = [(*get(o), now, now) for o in observations]
             cols = [*names, "created_at", "updated_at"]
             sql = (
                 f"INSERT INTO observation ({', '.join(cols)}) "
