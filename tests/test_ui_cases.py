@@ -28,7 +28,7 @@ from pemdesk.cases.records import (
     StepKind,
 )
 from pemdesk.photos import ImportOptions, import_photos
-from pemdesk.storage import Store
+from pemdesk.storage import Store, VisitFilter
 from pemdesk.storage import cases as cs
 from photos_fixtures import make_jpeg
 
@@ -268,3 +268,45 @@ def test_whole_cycle(qtbot: Any, window: Any, tmp_path: Path) -> None:
                      "Re-inspection", "Fixed", "Зам усалсан", "Resolved findings"):
         assert expected in text, expected
     editor2.close()
+
+
+def test_the_cases_windows_are_in_mongolian(qtbot: Any, demo_dir: Path) -> None:
+    from pemdesk.ui.cases.register import GrievanceForm, ResponseDialog
+    from pemdesk.ui.main_window import MainWindow
+    from test_ui_mongolian import untranslated
+
+    w = MainWindow(demo_dir)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitUntil(lambda: w.loaded, timeout=TIMEOUT)
+    cases = w.open_cases()
+    qtbot.waitUntil(lambda: cases.findings.data is not None and cases.grievances.data
+                    is not None, timeout=TIMEOUT)
+    problems: list[str] = []
+    for i in range(cases.tabs.count()):
+        cases.tabs.setCurrentIndex(i)
+        problems += untranslated(cases)
+    form = GrievanceForm(cases, cases.grievances.data.sites)
+    form.show()
+    problems += untranslated(form)
+    form.close()
+    dialog = ResponseDialog(cases, "x", StepKind.RESPONSE)
+    dialog.show()
+    problems += untranslated(dialog)
+    dialog.close()
+    with Store.open(demo_dir) as s:
+        draft = s.list_visits(VisitFilter(status=model.VisitStatus.DRAFT))[0]
+    editor = w.open_visit(draft.id)
+    qtbot.waitUntil(lambda: editor.followup_page.data is not None, timeout=TIMEOUT)
+    for page in (editor.followup_page, editor.assessment_page):
+        editor.tabs.setCurrentWidget(page)
+        problems += untranslated(page)
+    editor.finish()
+    qtbot.waitUntil(lambda: editor.signoff_page.data is not None, timeout=TIMEOUT)
+    for kind in (SignKind.SIGNED, SignKind.DISSENT):
+        editor.signoff_page.set_kind(kind)
+        problems += untranslated(editor.signoff_page)
+    assert problems == []
+    editor.close()
+    cases.close()
+    w.close()
