@@ -272,7 +272,7 @@ def build(portal: Portal) -> APIRouter:  # noqa: C901 - one place that lists eve
 
         ctx = ctx_of(request)
         detail = load_visit(ctx, visit_id)
-        rm.link_all_photos()
+        rm.link_visit_photos(visit_id)
         v = detail.visit
         check = None
         if v.seal_digest:
@@ -289,7 +289,7 @@ def build(portal: Portal) -> APIRouter:  # noqa: C901 - one place that lists eve
 
         ctx = ctx_of(request)
         load_visit(ctx, visit_id)
-        rm.link_all_photos()
+        rm.link_visit_photos(visit_id)
         buf = io.BytesIO()
         with rm.read() as store:
             data = collect_visit(store, visit_id)

@@ -17,11 +17,14 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+
+import sqlite_utils
 
 from pemdesk.storage import Store
 from pemdesk.storage import sync_client as sc
@@ -38,7 +41,8 @@ class ReadModel:
         self.folder = folder or server.data_dir / "portal" / "readmodel"
         self.folder.mkdir(parents=True, exist_ok=True)
         self.min_interval_s = min_interval_s
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # one refresh at a time
+        self._readers_lock = threading.Lock()
         self._local = threading.local()
         self._writer = Store.open(self.folder)
         self._indexes()
@@ -53,10 +57,15 @@ class ReadModel:
         """This thread's own connection to the read model (SQLite WAL: readers never block)."""
         store = getattr(self._local, "store", None)
         if store is None:
-            store = Store.open(self.folder)
-            store.conn.execute("PRAGMA query_only = 1")
+            # Not Store.open: its migration check would wait for the writer's transaction.
+            # The writer made and migrated the file; a reader only reads (WAL: never blocked).
+            path = self._writer.path
+            conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False,
+                                   isolation_level=None)
+            conn.execute("PRAGMA busy_timeout=5000")
+            store = Store(sqlite_utils.Database(conn), path)
             self._local.store = store
-            with self._lock:
+            with self._readers_lock:  # not self._lock: a refresh may hold it for minutes
                 self._readers.append(store)
         return store
 
@@ -186,11 +195,13 @@ class ReadModel:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 try:
                     os.link(source, target)
+                except FileExistsError:
+                    pass  # another request linked it just now
                 except OSError:
                     shutil.copyfile(source, target)
 
-    def link_all_photos(self) -> None:
-        """Link every photo's derivatives (previews that arrived after their record)."""
-        rows = self.reader().conn.execute("SELECT DISTINCT sha256 FROM photo WHERE _deleted = 0")
-        with self._lock:
-            self._link_photos([r[0] for r in rows])
+    def link_visit_photos(self, visit_id: str) -> None:
+        """Link a visit's photo derivatives (those that reached the server after the records)."""
+        rows = self.reader().conn.execute(
+            "SELECT DISTINCT sha256 FROM photo WHERE visit_id = ? AND _deleted = 0", [visit_id])
+        self._link_photos([r[0] for r in rows])
