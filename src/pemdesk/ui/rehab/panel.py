@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
     QFileDialog,
+    QFrame,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
@@ -22,6 +23,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
+    QScrollArea,
     QSizePolicy,
     QSplitter,
     QTableWidget,
@@ -274,9 +276,15 @@ class RehabPanel(QWidget):
         splitter.addWidget(self.cover_box)
         splitter.setStretchFactor(0, 2)
         splitter.setStretchFactor(1, 3)
+        # The history and cover boxes scroll rather than force the main window taller than a
+        # 1366×768 laptop screen.
+        scroll = QScrollArea(self)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(splitter)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
-        layout.addWidget(splitter, 1)
+        layout.addWidget(scroll, 1)
         self.retranslate()
         window.site_selected.connect(self.set_site)
         self.ops.changed.connect(self.reload)
