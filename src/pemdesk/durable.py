@@ -18,3 +18,9 @@ def fsync_dir(folder: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def fsync_file(path: Path) -> None:
+    """Flush a file's content to the disk (a copy onto a USB stick, before it is renamed)."""
+    with open(path, "rb+") as handle:
+        os.fsync(handle.fileno())

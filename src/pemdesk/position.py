@@ -16,6 +16,8 @@ import re
 from pemdesk.errors import InvalidInput
 
 _NUMBER = r"[+-]?\d+(?:[.,]\d+)?"
+# Scientific notation is never a coordinate a person types: refused, not split into numbers.
+EXPONENT = re.compile(r"\d[eE][+-]?\d")
 _UTM = re.compile(
     rf"^\s*(\d{{1,2}})\s*([C-HJ-NP-Xc-hj-np-x])?\s+({_NUMBER})\s*[,;\s]\s*({_NUMBER})\s*m?\s*$"
 )
@@ -33,8 +35,8 @@ def _bad(text: str) -> InvalidInput:
 def parse_position(text: str) -> tuple[float, float]:
     """(lon, lat) in WGS84 from a typed position, or InvalidInput with an example."""
     raw = text.strip()
-    if not raw:
-        raise _bad(text)
+    if not raw or EXPONENT.search(raw):
+        raise _bad(text)  # "1e-3" is not "1 and -3" (it was read as 0.95° before)
     utm = _UTM.match(raw)
     if utm and float(utm.group(3).replace(",", ".")) > 1000:
         zone = int(utm.group(1))

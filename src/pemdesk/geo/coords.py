@@ -143,6 +143,8 @@ def parse_coordinate_line(
 ) -> tuple[float, float]:
     """One corner as (lon, lat) from DMS, degrees-minutes, decimal degrees or UTM."""
     text = line.strip()
+    if re.search(r"\d[eE][+-]?\d", text):
+        raise _bad_line(line, n)  # "1e-3" is not "1" and "-3"
     if "\t" in text or ";" in text:
         text = re.sub(r"(?<=\d),(?=\d)", ".", text)  # decimal commas in spreadsheet pastes
     numbers = [float(x) for x in _NUMBER.findall(text)]

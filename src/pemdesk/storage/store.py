@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 import sqlite_utils
 
 from pemdesk import model
+from pemdesk.durable import fsync_dir, fsync_file
 from pemdesk.errors import InvalidInput, NotFound
 from pemdesk.ids import utc_now
 from pemdesk.storage import outbox as _outbox
@@ -591,6 +592,9 @@ class Store:
                 destination.execute("PRAGMA journal_mode=DELETE")
             finally:
                 destination.close()
+            # the usual target is a USB stick: the copy is on it before it is called done
+            fsync_file(partial)
             partial.replace(target)
+            fsync_dir(target.parent)
         return target
 
