@@ -162,6 +162,13 @@ def test_cli_import_and_summary_json(tmp_path: Path, capsys: pytest.CaptureFixtu
     mns = next(x for x in summary["limits"] if x["source"].startswith("MNS")
                and x["averaging"] == "24h")
     assert (mns["valid_periods"], mns["exceedances"]) == (2, 1)
+    main(["--data-dir", str(data), "readings", "batches", "--deployment", good["deployment"],
+          "--json"])
+    batches = json.loads(capsys.readouterr().out)["batches"]
+    assert [(b["source_name"], b["count"]) for b in batches] == [("pm.csv", 48)]
+    assert main(["--data-dir", str(data), "readings", "remove", batches[0]["id"]]) == 0
+    with Store.open(data) as st:
+        assert rs.series(st, good["deployment"], "air.pm25")[0].shape[0] == 0
 
 
 def test_whole_series_from_batches_equals_the_table_rows(store: Store, tmp_path: Path) -> None:

@@ -42,6 +42,13 @@ def register(sub: argparse._SubParsersAction, groups: dict[str, Any]) -> None:
     rp.add_argument("--to", dest="date_to", metavar="DATE")
     rp.add_argument("-o", "--output", required=True, metavar="FILE.pdf")
     rp.set_defaults(handler=cmd_report)
+    b = rsub.add_parser("batches", help=_("the imports of a deployment (one batch each)"))
+    b.add_argument("--deployment", required=True, metavar="ID")
+    b.add_argument("--json", action="store_true", help=_("machine-readable output"))
+    b.set_defaults(handler=cmd_batches)
+    rm = rsub.add_parser("remove", help=_("undo an import: remove a batch and its readings"))
+    rm.add_argument("batch", metavar="BATCH_ID")
+    rm.set_defaults(handler=cmd_remove)
     e = rsub.add_parser("export", help=_("readings with their quality flags as CSV"))
     e.add_argument("--deployment", required=True, metavar="ID")
     e.add_argument("-o", "--output", required=True, metavar="FILE")
@@ -211,4 +218,30 @@ def cmd_report(ctx: CommandContext, args: argparse.Namespace) -> int:
                                        start=_day(args.date_from),
                                        end=_day(args.date_to, end=True))
     print(_("{path}: {n} pages").format(path=args.output, n=built.pages))
+    return 0
+
+
+def cmd_batches(ctx: CommandContext, args: argparse.Namespace) -> int:
+    from pemdesk.storage import readings as rs
+
+    rs.get_deployment(ctx.store, args.deployment)
+    rows = rs.batches(ctx.store, args.deployment)
+    if args.json:
+        print_json({"batches": rows})
+        return 0
+    print_table([[r["id"], r["source_name"], str(r["count"]), str(r["flagged"]),
+                  r["first_at"] or "", r["last_at"] or ""] for r in rows],
+                ["id", _("file"), _("readings"), _("flagged"), _("first (UTC)"), _("last (UTC)")])
+    return 0
+
+
+def cmd_remove(ctx: CommandContext, args: argparse.Namespace) -> int:
+    from pemdesk.storage import readings as rs
+
+    found = ctx.store._query("SELECT count FROM reading_batch WHERE id = ? AND _deleted = 0",
+                             [args.batch])
+    if not found:
+        raise InvalidInput("Ийм оруулга олдсонгүй.", "No such import batch.", detail=args.batch)
+    rs.delete_batch(ctx.store, args.batch)
+    print(_("{n} readings removed").format(n=found[0]["count"]))
     return 0
