@@ -235,6 +235,9 @@ def test_whole_cycle(qtbot: Any, window: Any, tmp_path: Path) -> None:
                     and ftab.current().status == CaseStatus.ANSWERED, timeout=TIMEOUT)
     assert "Усалгааны машин" in ftab.history.toPlainText()
     assert ftab.photos.count() == 1  # the evidence opens with the finding
+    viewer = ftab.open_photo(ftab.photos.item(0))
+    assert viewer is not None and viewer.photo.id == photo_id
+    viewer.close()
 
     # 8. The follow-up visit resolves it.
     follow2.refresh()

@@ -193,6 +193,7 @@ class FindingsTab(_Tab):
         self.photos.setViewMode(QListWidget.ViewMode.IconMode)
         self.photos.setIconSize(QPixmap(96, 96).size())
         self.photos.setMaximumHeight(140)
+        self.photos.itemDoubleClicked.connect(self.open_photo)
         rl.addWidget(self.photos)
         buttons = QHBoxLayout()
         self.respond_button = self.t.button(N_("Record a response…"),
@@ -329,6 +330,17 @@ class FindingsTab(_Tab):
         resolved = row.status == CaseStatus.RESOLVED
         self.resolve_button.setEnabled(not resolved)
         self.reopen_button.setEnabled(resolved)
+
+    def open_photo(self, item: QListWidgetItem) -> Any:
+        """The evidence photo in the photo viewer (full size, rotate, original)."""
+        from pemdesk.ui.photos.viewer import PhotoViewer
+
+        pid = item.data(Qt.ItemDataRole.UserRole)
+        if self.data is None or pid not in self.data.photos:
+            return None
+        viewer = PhotoViewer(self.ops, self.data.photos[pid][0], self)
+        viewer.show()
+        return viewer
 
     def add_step(self, kind: StepKind, dialog: ResponseDialog | None = None) -> None:
         row = self.current()
