@@ -349,3 +349,22 @@ def test_sigkill_during_import_leaves_database_and_files_in_agreement(tmp_path: 
         again = import_photos(store, [tmp_path / "card"])
         assert again.imported + again.count("duplicate") == 60
         assert again.count("duplicate") == len(rows)
+
+
+def test_xmp_dates_are_read_as_xml_not_by_regex(tmp_path) -> None:
+    """Item 12: XMP dates were found by a regex; an element form (not an attribute) was missed."""
+    from PIL import Image
+
+    from pemdesk.photos.exif import _xmp_date
+
+    xmp = (
+        b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF '
+        b'xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description '
+        b'xmlns:exif="http://ns.adobe.com/exif/1.0/"><exif:DateTimeOriginal>'
+        b"2025-06-01T10:15:00+08:00</exif:DateTimeOriginal></rdf:Description></rdf:RDF>"
+        b"</x:xmpmeta>"
+    )
+    path = tmp_path / "xmp.jpg"
+    Image.new("RGB", (8, 8)).save(path, "JPEG", xmp=xmp)
+    with Image.open(path) as image:
+        assert _xmp_date(image) == "2025-06-01T10:15:00+08:00"

@@ -8,9 +8,23 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from pemdesk.errors import InvalidInput
 from pemdesk.importers.common import GeoFeature, GeoFile, clean_geometry, has_positions, refuse
 
 KML_NS = "http://www.opengis.net/kml/2.2"
+
+
+# The KML inside a KMZ, unzipped, at most (a whole aimag's plots are a few MB).
+KMZ_MAX_UNZIPPED = 200 * 1024 * 1024
+
+
+def _too_big(path: Path) -> InvalidInput:
+    mb = KMZ_MAX_UNZIPPED // (1024 * 1024)
+    return refuse(
+        path,
+        f"KMZ доторх KML {mb} МБ-аас том байна (эвдэрсэн эсвэл хор хөнөөлтэй архив).",
+        f"the KML inside the KMZ is larger than {mb} MB unzipped (a damaged or hostile archive).",
+    )
 
 
 def _kml_documents(path: Path) -> list[tuple[str, bytes]]:
@@ -20,7 +34,18 @@ def _kml_documents(path: Path) -> list[tuple[str, bytes]]:
                 names = [n for n in z.namelist() if n.lower().endswith(".kml")]
                 # doc.kml (or the first at the top) first, then the files it links to
                 names.sort(key=lambda n: (n.lower() != "doc.kml", n.count("/"), n))
-                return [(n, z.read(n)) for n in names]
+                # a zip bomb must not fill the memory: the declared sizes first, then real reads
+                if sum(z.getinfo(n).file_size for n in names) > KMZ_MAX_UNZIPPED:
+                    raise _too_big(path)
+                documents, total = [], 0
+                for n in names:
+                    with z.open(n) as member:
+                        data = member.read(KMZ_MAX_UNZIPPED - total + 1)
+                    total += len(data)
+                    if total > KMZ_MAX_UNZIPPED:
+                        raise _too_big(path)
+                    documents.append((n, data))
+                return documents
         except (zipfile.BadZipFile, OSError, KeyError) as exc:
             raise refuse(
                 path, "KMZ архив эвдэрсэн байна.", "the KMZ archive is damaged.", str(exc)

@@ -25,9 +25,36 @@ LARGE_IMAGE_PX = 40_000_000
 _DTO, _DTD, _DATETIME = 0x9003, 0x9004, 0x0132
 _OFFSET_ORIGINAL, _OFFSET, _SUBSEC_ORIGINAL = 0x9011, 0x9010, 0x9291
 _ORIENTATION = 0x0112
-_XMP_DTO = re.compile(
-    rb"exif:DateTimeOriginal(?:=\"|>)\s*([0-9][0-9:\-T .+Z]*[0-9Z])", re.IGNORECASE
-)
+
+
+def _xmp_date(image: Image.Image) -> str | None:
+    """exif:DateTimeOriginal from the XMP packet, parsed as XML by Pillow (``getxmp``, through
+    defusedxml), as an attribute or an element, wherever it sits in the RDF."""
+    getxmp = getattr(image, "getxmp", None)
+    if getxmp is None:
+        return None
+    try:
+        tree = getxmp()
+    except Exception:  # noqa: BLE001 - a broken XMP packet is no date, not a failed import
+        return None
+
+    def find(node: Any) -> str | None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == "DateTimeOriginal":
+                    text = value.get("text") if isinstance(value, dict) else value
+                    return str(text).strip() if text else None
+                found = find(value)
+                if found:
+                    return found
+        elif isinstance(node, list):
+            for item in node:
+                found = find(item)
+                if found:
+                    return found
+        return None
+
+    return find(tree)
 
 
 @dataclass(frozen=True)
@@ -173,12 +200,9 @@ def _read_time(
     candidates: list[tuple[str, Any, str]] = [
         ("exif", ifd.get(_DTO), _text(ifd.get(_OFFSET_ORIGINAL)) or _text(ifd.get(_OFFSET))),
     ]
-    xmp = image.info.get("xmp")
-    if isinstance(xmp, bytes | str):
-        raw = xmp.encode("utf-8", "replace") if isinstance(xmp, str) else xmp
-        found = _XMP_DTO.search(raw)
-        if found:
-            candidates.append(("xmp", found.group(1).decode("ascii", "replace"), ""))
+    xmp_date = _xmp_date(image) if image.info.get("xmp") else None
+    if xmp_date:
+        candidates.append(("xmp", xmp_date, ""))
     candidates += [("digitized", ifd.get(_DTD), ""), ("datetime", exif.get(_DATETIME), "")]
     bad = False
     for source, value, offset in candidates:
