@@ -169,17 +169,16 @@ def settle(conn: sqlite3.Connection) -> None:
 # --- values ------------------------------------------------------------------------------------
 def _later_changes(conn: sqlite3.Connection, keys: set[tuple[str, str]], after: int
                    ) -> dict[tuple[str, str], list[tuple[int, set[str]]]]:
-    """For each record: (device_seq, columns it changed) of every op after ``after``."""
+    """For records of ``keys`` with more than one op after ``after``: (device_seq, columns it
+    changed) of each of those ops. Most records have one op: they cost one cheap scan, no JSON."""
+    repeated = [(e, r) for e, r in conn.execute(
+        "SELECT entity, entity_id FROM sync_outbox WHERE device_seq >= ? "
+        "GROUP BY entity, entity_id HAVING count(*) > 1", [after]) if (e, r) in keys]
     out: dict[tuple[str, str], list[tuple[int, set[str]]]] = {}
-    ids = sorted({rid for _, rid in keys})
-    for i in range(0, len(ids), 500):
-        chunk = ids[i:i + 500]
-        for seq, entity, rid, op, fields in conn.execute(
-                "SELECT device_seq, entity, entity_id, op, fields FROM sync_outbox WHERE "
-                f"device_seq > ? AND entity_id IN ({','.join('?' for _ in chunk)})",
-                [after, *chunk]):
-            if (entity, rid) not in keys:
-                continue
+    for entity, rid in repeated:
+        for seq, op, fields in conn.execute(
+                "SELECT device_seq, op, fields FROM sync_outbox WHERE entity = ? AND entity_id = ? "
+                "AND device_seq >= ?", [entity, rid, after]):
             try:
                 data = json.loads(fields) if fields != WHOLE_ROW else {}
             except ValueError:
@@ -214,41 +213,52 @@ def _read_rows(conn: sqlite3.Connection, keys: set[tuple[str, str]]
 
 
 def materialize(conn: sqlite3.Connection, ops: Sequence[tuple[int, str, str, str, str, int]]
-                ) -> dict[int, str]:
-    """Exact values for pending ops not yet handed out: {device_seq: fields JSON}, written back.
+                ) -> dict[int, dict[str, Any]]:
+    """Exact values for pending ops not yet handed out: {device_seq: fields}, frozen in the outbox.
 
     ``ops`` are (device_seq, entity, entity_id, op, fields, base_version); only those still
-    marked inexact in the outbox are refined. Must run inside a transaction.
+    marked inexact in the outbox are refined (and returned, parsed). Must run in a transaction.
     """
     if not ops:
         return {}
     seqs = [o[0] for o in ops]
+    lo, hi = min(seqs), max(seqs)
     inexact = {r[0] for r in conn.execute(
         "SELECT device_seq FROM sync_outbox WHERE exact = 0 AND state = 'pending' AND "
-        "device_seq BETWEEN ? AND ?", [min(seqs), max(seqs)])}
+        "device_seq BETWEEN ? AND ?", [lo, hi])}
     todo = [o for o in ops if o[0] in inexact and o[3] not in ("resolve", "skip")]
-    if not todo:
+    if not inexact:
         return {}
-    keys = {(o[1], o[2]) for o in todo}
-    rows = _read_rows(conn, keys)
-    later = _later_changes(conn, keys, min(o[0] for o in todo))
-    out: dict[int, str] = {}
+    parsed: dict[int, dict[str, Any]] = {}
+    need_row: set[tuple[str, str]] = set()
+    for seq, entity, rid, _op, fields, _base in todo:
+        values = {} if fields == WHOLE_ROW else json.loads(fields)
+        parsed[seq] = values if isinstance(values, dict) else {}
+        if fields == WHOLE_ROW or any(type(v) is float for v in parsed[seq].values()):
+            need_row.add((entity, rid))
+    rows = _read_rows(conn, need_row) if need_row else {}
+    later = _later_changes(conn, need_row, min(o[0] for o in todo)) if need_row else {}
+    changed: list[tuple[str, int]] = []
     for seq, entity, rid, _op, fields, base_version in todo:
         row = rows.get((entity, rid))
+        values = parsed[seq]
         if fields == WHOLE_ROW:
-            values: dict[str, Any] = {k: v for k, v in row.items() if k != "id"} if row else {}
+            values = {k: v for k, v in row.items() if k != "id"} if row else {}
             values.update(_version=base_version, _deleted=0, _conflict=0)
-        else:
-            values = json.loads(fields)
-            if row is not None and isinstance(values, dict):
-                overwritten: set[str] = set()
-                for other_seq, names in later.get((entity, rid), []):
-                    if other_seq > seq:
-                        overwritten |= names
-                for k, v in values.items():
-                    if type(v) is float and type(row.get(k)) is float and k not in overwritten:
-                        values[k] = row[k]
-        out[seq] = json.dumps(values, ensure_ascii=False, separators=(",", ":"))
-    conn.executemany("UPDATE sync_outbox SET fields = ?, exact = 1 WHERE device_seq = ?",
-                     [(v, s) for s, v in out.items()])
-    return out
+            parsed[seq] = values
+        elif row is not None:
+            overwritten: set[str] = set()
+            for other_seq, names in later.get((entity, rid), []):
+                if other_seq > seq:
+                    overwritten |= names
+            exact = {k: row[k] for k, v in values.items()
+                     if type(v) is float and type(row.get(k)) is float and k not in overwritten
+                     and row[k] != v}
+            if not exact:
+                continue
+            values.update(exact)
+        changed.append((json.dumps(values, ensure_ascii=False, separators=(",", ":")), seq))
+    conn.executemany("UPDATE sync_outbox SET fields = ? WHERE device_seq = ?", changed)
+    conn.execute("UPDATE sync_outbox SET exact = 1 WHERE exact = 0 AND state = 'pending' AND "
+                 "device_seq BETWEEN ? AND ?", [lo, hi])
+    return parsed

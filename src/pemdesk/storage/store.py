@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import json
 import operator
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
@@ -557,7 +558,9 @@ class Store:
                 (r["device_seq"], r["entity"], r["entity_id"], r["op"], r["fields"],
                  r["base_version"]) for r in rows if r["state"] == "pending"])
         for r in rows:
-            r["fields"] = done.get(r["device_seq"], r["fields"])
+            if r["device_seq"] in done:
+                r["fields"] = json.dumps(done[r["device_seq"]], ensure_ascii=False,
+                                         separators=(",", ":"))
         return rows
 
     def is_empty(self) -> bool:

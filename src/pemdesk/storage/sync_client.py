@@ -169,15 +169,14 @@ def pending_ops(store: Store, limit: int | None = 500, after: int | None = None)
             rows = conn.execute(sql, params).fetchall()
             # Exact floats, frozen from now on (see outbox.py).
             done = outbox.materialize(conn, [(r[0], r[2], r[3], r[4], r[5], r[6]) for r in rows])
-        if done:
-            rows = [(*r[:5], done.get(r[0], r[5]), *r[6:]) for r in rows]
         local_only = _LocalOnly(conn)
         local_only.prime((r[2], r[3], r[4]) for r in rows if r[4] != "resolve")
         ops: list[dict[str, Any]] = []
         for seq, op_id, entity, entity_id, op, fields, base_version, hlc, schema in rows:
             if op == "resolve" or not local_only(entity, entity_id):
                 ops.append({"device_seq": seq, "op_id": op_id, "entity": entity,
-                            "entity_id": entity_id, "op": op, "fields": json.loads(fields),
+                            "entity_id": entity_id, "op": op,
+                            "fields": done[seq] if seq in done else json.loads(fields),
                             "base_version": base_version, "hlc": hlc, "schema_version": schema})
             else:
                 ops.append({"device_seq": seq, "op_id": op_id, "entity": "", "entity_id": "",
