@@ -113,3 +113,29 @@ def test_deployment_dialog_sets_corrections_and_calibration(qtbot, tmp_path: Pat
         got = rs.get_deployment(st, dep)
         assert got["corrections"] == ["epa2021_purpleair", "colocation"]
         assert (got["factor"], got["height_m"], got["tz"]) == (1.25, 3.0, "+08:00")
+
+
+def test_visit_editor_records_serviced_deployments(qtbot, demo_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    from pemdesk import model
+    from pemdesk.storage import readings as rs
+    from pemdesk.ui.main_window import MainWindow
+
+    with Store.open(demo_dir) as st:
+        site = st.list_sites()[0]
+        iid = rs.add_instrument(st, "HOBO-9", kind="hobo")
+        dep = rs.add_deployment(st, iid, site.id, "2026-05-01T00:00:00Z")
+        visit = st.save(model.Visit(site_id=site.id, started_at="2026-06-01T02:00:00.000Z"))
+    w = MainWindow(demo_dir)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitUntil(lambda: w.loaded, timeout=TIMEOUT)
+    w.open_visit(visit.id)
+    qtbot.waitUntil(lambda: visit.id in w.editors, timeout=TIMEOUT)
+    tab = w.editors[visit.id].instruments_tab
+    qtbot.waitUntil(lambda: tab.table.rowCount() == 1, timeout=TIMEOUT)
+    combo = tab.table.cellWidget(0, 2)
+    combo.setCurrentIndex(combo.findData("downloaded"))  # type: ignore[union-attr]
+    with Store.open(demo_dir) as st:
+        qtbot.waitUntil(lambda: [r["action"] for r in rs.visit_deployments(st, visit.id)]
+                        == ["downloaded"], timeout=TIMEOUT)
+        assert rs.visit_deployments(st, visit.id)[0]["deployment_id"] == dep

@@ -140,8 +140,18 @@ def set_corrections(store: Store, deployment_id: str, corrections: list[str]) ->
                            (json.dumps(corrections), utc_now(), deployment_id))
 
 
+def _check_visit_open(store: Store, visit_id: str) -> None:
+    rows = store._query("SELECT status FROM visit WHERE id = ?", [visit_id])
+    if not rows:
+        raise NotFound("Үзлэг олдсонгүй.", "No such visit.", detail=visit_id)
+    if rows[0]["status"] == "finished":
+        raise InvalidInput("Дууссан үзлэгийг өөрчлөхгүй; шинэ засвар нээнэ үү.",
+                           "A finished visit is not changed; open an amendment.")
+
+
 def link_visit(store: Store, visit_id: str, deployment_id: str, action: str = "serviced",
                note: str = "") -> str:
+    _check_visit_open(store, visit_id)
     now = utc_now()
     vid = new_id()
     with store.atomic():
@@ -150,6 +160,14 @@ def link_visit(store: Store, visit_id: str, deployment_id: str, action: str = "s
             "created_at, updated_at) VALUES (?,?,?,?,?,?,?)",
             (vid, visit_id, deployment_id, action, note, now, now))
     return vid
+
+
+def unlink_visit(store: Store, visit_id: str, deployment_id: str) -> None:
+    _check_visit_open(store, visit_id)
+    with store.atomic():
+        store.conn.execute(
+            "UPDATE visit_deployment SET _deleted = 1, updated_at = ? WHERE visit_id = ? AND "
+            "deployment_id = ? AND _deleted = 0", (utc_now(), visit_id, deployment_id))
 
 
 def visit_deployments(store: Store, visit_id: str) -> list[dict[str, Any]]:

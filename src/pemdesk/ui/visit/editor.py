@@ -57,7 +57,8 @@ log = logging.getLogger(__name__)
 
 # "module:function" entries called with every editor once it is built (see the docstring).
 EDITOR_PLUGINS: list[str] = ["pemdesk.ui.visit.photos:install", "pemdesk.ui.visit.map:install",
-                             "pemdesk.ui.cases.editor:install"]
+                             "pemdesk.ui.cases.editor:install",
+                             "pemdesk.ui.readings.visit_tab:install"]
 
 AUTOSAVE_MS = 600  # a change is in the store within about a second
 SNAPSHOT_MS = 350  # typing is grouped into one undo step after this pause
