@@ -77,6 +77,11 @@ DRAFT_RECOVERED = N_(
 )
 
 # "module:function" entries called with the window once it is built (see the module docstring).
+NO_SITES_YET = N_(
+    "There are no sites yet. Start with File → New site…, or look around in the demo data "
+    "(File → Open the demo data)."
+)
+
 PLUGINS: list[str] = [
     "pemdesk.ui.sync:install",
     "pemdesk.ui.map.install:install",
@@ -536,7 +541,13 @@ class MainWindow(QMainWindow):
         if empty and self.demo:
             self.load_demo()
         elif empty and not self.demo:
-            self._offer_demo()
+            from pemdesk.paths import demo_dir_for
+
+            if demo_dir_for(self.data_dir).is_dir():
+                # the demo was opened before: guidance instead of the same question every start
+                self.statusBar().showMessage(_(NO_SITES_YET), 30_000)
+            else:
+                self._offer_demo()
         self._recover_drafts()
 
     def _offer_demo(self) -> None:
@@ -565,14 +576,15 @@ class MainWindow(QMainWindow):
 
     def open_demo(self) -> None:
         """Switch this window to the separate demo folder (loading the demo there if needed)."""
-        from pemdesk.paths import demo_data_dir
+        from pemdesk.paths import demo_dir_for
 
         if self.demo:
             self.ops.run(
                 lambda store: store.is_empty(), lambda empty: self.load_demo() if empty else None
             )
             return
-        self.switch_data_dir(demo_data_dir(), demo=True)
+        self._real_data_dir = self.data_dir
+        self.switch_data_dir(demo_dir_for(self.data_dir), demo=True)
         self.ops.run(
             lambda store: store.is_empty(), lambda empty: self.load_demo() if empty else None
         )
@@ -753,7 +765,11 @@ class MainWindow(QMainWindow):
     def _show_site_header(self) -> None:
         row = next((r for r in self._site_rows if r.site.id == self._selected_site), None)
         if row is None:
-            self.site_header.setText(_("Choose a site on the left to see its visits."))
+            self.site_header.setText(
+                _("Choose a site on the left to see its visits.")
+                if self._site_rows
+                else _(NO_SITES_YET)
+            )
             return
         lang = i18n.get_language()
         name = 1 if lang == "mn" else 2
@@ -831,7 +847,9 @@ class MainWindow(QMainWindow):
         """Start a draft visit at the selected site and open it in the editor."""
         site_id = self._selected_site
         if site_id is None:
-            QMessageBox.information(self, "pemdesk", _("Choose a site first."))
+            QMessageBox.information(
+                self, "pemdesk", _("Choose a site first.") if self._site_rows else _(NO_SITES_YET)
+            )
             return
         from pemdesk import visits
         from pemdesk.ui.settings_dialog import profile
