@@ -16,7 +16,7 @@ TIMEOUT = 8000
 
 
 def test_first_start_offers_the_demo_in_a_separate_folder(qtbot, tmp_path) -> None:
-    from pemdesk.paths import demo_data_dir
+    from pemdesk.paths import demo_dir_for
     from pemdesk.ui.main_window import MainWindow
 
     real = tmp_path / "mine"
@@ -26,7 +26,7 @@ def test_first_start_offers_the_demo_in_a_separate_folder(qtbot, tmp_path) -> No
     ops = w.ops  # plug-ins hold on to it: it must stay the same object
     w._demo_offer.button(QMessageBox.StandardButton.Yes).click()
     qtbot.waitUntil(lambda: w.demo and w.loaded and len(w._site_rows) >= 8, timeout=TIMEOUT)
-    assert w.data_dir == demo_data_dir()
+    assert w.data_dir == demo_dir_for(real) == tmp_path / "mine-demo"  # beside --data-dir
     assert w.ops is ops
     assert "[" in w.windowTitle()  # "[жишээ]" / "[demo]"
     with Store.open(real) as store:
