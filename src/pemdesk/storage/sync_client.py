@@ -325,9 +325,30 @@ def pull_apply(store: Store, changes: Sequence[dict[str, Any]], *, epoch: str | 
     with _fk_relaxed(store), store.capture_suppressed():
         pending = _pending_keys(conn)
         quarantined = _quarantined_keys(conn)
-        for change in changes:
-            # One change this laptop cannot store (a value its schema refuses, a malformed
-            # change) is set aside whole, logged and counted; the pull never stops for it.
+        # The whole page at once; only if one change fails, again change by change: that one
+        # (a value this laptop's schema refuses, a malformed change) is set aside whole,
+        # logged and counted, and the pull never stops for it.
+        conn.execute("SAVEPOINT pull_page")
+        try:
+            written = _apply_page(conn, changes, synced, pending, cols_cache, quarantined, False)
+        except _APPLY_ERRORS:
+            conn.execute("ROLLBACK TO pull_page")
+            written = _apply_page(conn, changes, synced, pending, cols_cache, quarantined, True)
+        conn.execute("RELEASE pull_page")
+        if epoch is not None and next_after is not None:
+            conn.execute(
+                "INSERT INTO sync_cursor VALUES (?, ?, ?) ON CONFLICT(scope) DO UPDATE SET "
+                "server_epoch = excluded.server_epoch, server_seq = excluded.server_seq",
+                [scope, epoch, next_after])
+    return written
+
+
+def _apply_page(conn: sqlite3.Connection, changes: Sequence[dict[str, Any]], synced: set[str],
+                pending: set[tuple[str, str]], cols_cache: dict[str, list[str]],
+                quarantined: set[tuple[str, str]], one_by_one: bool) -> int:
+    written = 0
+    for change in changes:
+        if one_by_one:
             conn.execute("SAVEPOINT pull_change")
             try:
                 wrote = _apply_change(conn, change, synced, pending, cols_cache)
@@ -335,18 +356,14 @@ def pull_apply(store: Store, changes: Sequence[dict[str, Any]], *, epoch: str | 
                 conn.execute("ROLLBACK TO pull_change")
                 _quarantine(conn, change, exc)
                 wrote = False
-            else:
-                key = (change["entity"], change["id"])
-                if wrote and key in quarantined:
-                    conn.execute("UPDATE sync_quarantine SET settled_at = ? WHERE entity = ? AND "
-                                 "entity_id = ? AND settled_at IS NULL", [utc_now(), *key])
             conn.execute("RELEASE pull_change")
-            written += int(wrote)
-        if epoch is not None and next_after is not None:
-            conn.execute(
-                "INSERT INTO sync_cursor VALUES (?, ?, ?) ON CONFLICT(scope) DO UPDATE SET "
-                "server_epoch = excluded.server_epoch, server_seq = excluded.server_seq",
-                [scope, epoch, next_after])
+        else:
+            wrote = _apply_change(conn, change, synced, pending, cols_cache)
+        if wrote and (change["entity"], change["id"]) in quarantined:
+            conn.execute("UPDATE sync_quarantine SET settled_at = ? WHERE entity = ? AND "
+                         "entity_id = ? AND settled_at IS NULL",
+                         [utc_now(), change["entity"], change["id"]])
+        written += int(wrote)
     return written
 
 
