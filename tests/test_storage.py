@@ -207,3 +207,16 @@ def test_cancelling_the_demo_load_leaves_nothing_behind(store: Store) -> None:
     progress = Progress()
     assert load_demo(store, progress).sites == 9
     assert progress.total == 9 and progress.done == 8
+
+
+def test_pending_records_counts_records_not_operations(store) -> None:
+    """Item 5: one visit edited many times showed as 34 "unsynced changes" (operations)."""
+    from factories import make_site, make_visit
+
+    site = make_site(store)
+    visit = make_visit(store, site)
+    for i in range(10):
+        visit.purpose = f"хяналт {i}"
+        store.save(visit)
+    assert store.pending_changes() > 2  # operations
+    assert store.pending_records() == 2  # the site and the visit

@@ -539,6 +539,15 @@ class Store:
         self.settle_outbox()
         return self._query("SELECT count(*) AS n FROM sync_outbox WHERE state='pending'")[0]["n"]
 
+    def pending_records(self) -> int:
+        """How many records have changes not yet synced (one visit typed into for an hour is one
+        record, however many operations its autosaves made)."""
+        self.settle_outbox()
+        return self._query(
+            "SELECT count(*) AS n FROM (SELECT DISTINCT entity, entity_id FROM sync_outbox "
+            "WHERE state='pending')"
+        )[0]["n"]
+
     def settle_outbox(self) -> None:
         """Expand bulk-captured creates into ops (see ``outbox.py``)."""
         with wrap_storage_errors(self.path), self.atomic():

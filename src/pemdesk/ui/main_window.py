@@ -171,7 +171,7 @@ def load_site_rows(store: Store, with_counts: bool = True) -> list[SiteRow]:
 
 def load_overview(store: Store, with_counts: bool = True) -> Overview:
     return Overview(
-        load_site_rows(store, with_counts), store.pending_changes(), store.meta("last_sync_at")
+        load_site_rows(store, with_counts), store.pending_records(), store.meta("last_sync_at")
     )
 
 
@@ -631,10 +631,10 @@ class MainWindow(QMainWindow):
             self._pending = n
             self._show_status()
 
-        self.ops.run(lambda store: store.pending_changes(), got)
+        self.ops.run(lambda store: store.pending_records(), got)
 
     def _show_status(self) -> None:
-        self.status_pending.setText(_("Changes not yet synced: {n}").format(n=self._pending))
+        self.status_pending.setText(_("Records not yet synced: {n}").format(n=self._pending))
         when = format_datetime(self._last_sync) if self._last_sync else _("never")
         self.status_sync.setText(_("Last sync: {when}").format(when=when))
 
