@@ -195,7 +195,8 @@ def build(portal: Portal) -> APIRouter:  # noqa: C901 - one place that lists eve
                frozenset(visible) if visible is not None else None)
         def build(store: Any) -> tuple[bytes, bytes]:
             raw = json.dumps(queries.map_features(
-                store, mapcache, f, box, zoom, set(layers.split(",")), visible, ctx.lang),  # type: ignore[arg-type]
+                store, mapcache, f, box, zoom, set(layers.split(",")), visible, ctx.lang,  # type: ignore[arg-type]
+                rm.seq),
                 ensure_ascii=False, separators=(",", ":")).encode()
             return raw, gzip.compress(raw, 5)
 

@@ -216,12 +216,28 @@ class MapCache:
     def __init__(self) -> None:
         self._key: Any = None
         self._plots: list[dict[str, Any]] = []
+        self._tree: Any = None
         self._lock = threading.Lock()
 
-    def plots(self, store: Store) -> list[dict[str, Any]]:
-        from shapely.geometry import shape
+    def in_box(self, store: Store, bbox: tuple[float, float, float, float],
+               key: Any = None) -> list[dict[str, Any]]:
+        """The plots whose bounds meet the box (an STR-tree of their envelopes)."""
+        from shapely.geometry import box
 
-        key = store.conn.execute("SELECT count(*), max(updated_at), sum(_version) FROM plot").fetchone()
+        plots = self.plots(store, key)
+        if self._tree is None:
+            return []
+        return [plots[i] for i in sorted(self._tree.query(box(*bbox)))]
+
+    def plots(self, store: Store, key: Any = None) -> list[dict[str, Any]]:
+        """Every plot with its parsed shape; ``key`` (the read model's state) says when to
+        parse again, else the plot table's own fingerprint."""
+        from shapely import STRtree
+        from shapely.geometry import box, shape
+
+        if key is None:
+            key = store.conn.execute(
+                "SELECT count(*), max(updated_at), sum(_version) FROM plot").fetchone()
         with self._lock:
             if key == self._key:
                 return self._plots
@@ -242,6 +258,7 @@ class MapCache:
                 r["centroid"] = geom.representative_point()
                 r.pop("geometry")
                 out.append(r)
+            self._tree = STRtree([box(*p["bounds"]) for p in out]) if out else None
             self._plots, self._key = out, key
             return out
 
@@ -251,13 +268,9 @@ def tolerance(zoom: int) -> float:
     return 360.0 / (256 * 2 ** max(0, min(zoom, 22))) / 2
 
 
-def _intersects(b: tuple[float, float, float, float], bbox: tuple[float, float, float, float]) -> bool:
-    return not (b[2] < bbox[0] or b[0] > bbox[2] or b[3] < bbox[1] or b[1] > bbox[3])
-
-
 def map_features(store: Store, cache: MapCache, f: Filters, bbox: tuple[float, float, float, float],
                  zoom: int, layers: set[str], only_sites: set[str] | None = None,
-                 lang: str = "mn") -> dict[str, Any]:
+                 lang: str = "mn", state: Any = None) -> dict[str, Any]:
     """GeoJSON of the map's layers within ``bbox`` at ``zoom``.
 
     Plots: polygons simplified to half a pixel; below zoom 11 a polygon smaller than a few
@@ -287,9 +300,7 @@ def map_features(store: Store, cache: MapCache, f: Filters, bbox: tuple[float, f
         if only_sites is not None:
             allowed = only_sites
         digits = max(2, min(7, zoom // 2 + 1))
-        for p in cache.plots(store):
-            if not _intersects(p["bounds"], bbox):
-                continue
+        for p in cache.in_box(store, bbox, state):
             if (f.aimag and p["aimag_code"] != f.aimag) or (f.soum and p["soum_code"] != f.soum) \
                     or (f.stage and p["stage"] != f.stage) or (f.site and p["site_id"] != f.site) \
                     or (allowed is not None and p["site_id"] not in allowed):

@@ -159,6 +159,11 @@ class ReadModel:
                 "CREATE INDEX IF NOT EXISTS portal_visit_lon ON visit(lon, lat)")
             self._writer.conn.execute(
                 "CREATE INDEX IF NOT EXISTS portal_finding_open ON finding(follow_up, visit_id)")
+            self._writer.conn.execute(  # the verify page looks visits up by their seal
+                "CREATE INDEX IF NOT EXISTS portal_visit_seal ON visit(seal_digest) "
+                "WHERE seal_digest IS NOT NULL")
+            self._writer.conn.execute(
+                "CREATE INDEX IF NOT EXISTS portal_seal_digest ON visit_seal(digest)")
 
     def _rebuild(self) -> None:
         """A new server epoch (restore): start the folder again from nothing."""
