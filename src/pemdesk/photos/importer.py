@@ -362,7 +362,20 @@ def import_photos(
     options: ImportOptions | None = None,
     progress: Progress | None = None,
 ) -> ImportSummary:
-    """Import photos into the store; a cancel keeps what was done and reports it."""
+    """Import photos into the store; a cancel keeps what was done and reports it. Holds the data
+    folder's photo lock (a purge in another process waits for it, see ``pemdesk.photos.lock``)."""
+    from pemdesk.photos.lock import photo_files_lock
+
+    with photo_files_lock(store.data_dir, wait_s=60.0):
+        return _import_photos(store, paths, options, progress)
+
+
+def _import_photos(
+    store: Any,
+    paths: Iterable[Path | str],
+    options: ImportOptions | None,
+    progress: Progress | None,
+) -> ImportSummary:
     from pemdesk.photos.library import assign_by_time
 
     options = options or ImportOptions()

@@ -268,7 +268,15 @@ def disk_usage(store: Any) -> q.DiskUsage:
 
 def purge_unreferenced(store: Any) -> int:
     """Delete originals (and their cached copies) that no record refers to any more, and
-    half-written files left by a crash; returns how many originals were removed."""
+    half-written files left by a crash; returns how many originals were removed. Refused while
+    another process imports photos into the same folder (``pemdesk.photos.lock``)."""
+    from pemdesk.photos.lock import photo_files_lock
+
+    with photo_files_lock(store.data_dir):
+        return _purge_unreferenced(store)
+
+
+def _purge_unreferenced(store: Any) -> int:
     files = PhotoFiles(store.data_dir)
     files.clean_temporary()
     removed = 0
