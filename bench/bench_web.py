@@ -176,6 +176,7 @@ def timed(client: httpx.Client, path: str, n: int) -> tuple[list[float], int]:
 async def users(base: str, cookies: dict[str, str], sites: list[str], visits: list[str],
                 n_users: int, seconds: float) -> tuple[list[float], int, int]:
     times: list[float] = []
+    by_kind: dict[str, list[float]] = {}
     errors = 0
     end = time.monotonic() + seconds
     limits = httpx.Limits(max_connections=n_users)
@@ -209,10 +210,14 @@ async def users(base: str, cookies: dict[str, str], sites: list[str], visits: li
                 except httpx.HTTPError:
                     ok = False
                 times.append((time.perf_counter() - t) * 1000)
+                kind = path.split("?")[0].split("/")[1] + ("5" if "zoom=5" in path else "")
+                by_kind.setdefault(kind, []).append(times[-1])
                 if not ok:
                     errors += 1
 
     await asyncio.gather(*(user(k) for k in range(n_users)))
+    print("  by page: " + ", ".join(f"{k} p50 {pct(v, .5):.0f} / p95 {pct(v, .95):.0f} ms (n={len(v)})"
+                                    for k, v in sorted(by_kind.items())))
     return times, errors, len(times)
 
 
