@@ -284,3 +284,25 @@ def test_a_conflict_resolved_on_the_web_becomes_a_new_version_for_laptops(app, w
     r = c.post(f"/admin/conflicts/{conflict['conflict_id']}/resolve",
                data={"csrf": token, "keep": "server"}, follow_redirects=False)
     assert r.status_code == 404
+
+
+def test_a_cold_figure_is_computed_once_for_many_visitors(app) -> None:
+    import threading
+    import time
+
+    rm = app.state.portal.rm
+    calls: list[int] = []
+
+    def slow(store) -> int:
+        calls.append(1)
+        time.sleep(0.3)
+        return store.conn.execute("SELECT count(*) FROM visit").fetchone()[0]
+
+    results: list[int] = []
+    threads = [threading.Thread(target=lambda: results.append(rm.memo(("test", "once"), slow)))
+               for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert len(calls) == 1 and results == [results[0]] * 8

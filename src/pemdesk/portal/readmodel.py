@@ -20,6 +20,7 @@ import shutil
 import sqlite3
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -49,8 +50,10 @@ class ReadModel:
         self._checked_at = 0.0
         self._seq = -1
         self._readers: list[Store] = []
-        self._memo: dict[Any, Any] = {}
+        self._memo: OrderedDict[Any, Any] = OrderedDict()
         self._memo_seq = -1
+        self._memo_lock = threading.Lock()
+        self._computing: dict[Any, threading.Event] = {}
 
     # --- stores ------------------------------------------------------------------------------
     def reader(self) -> Store:
@@ -89,22 +92,44 @@ class ReadModel:
     def memo(self, key: Any, compute: Callable[[Store], Any]) -> Any:
         """``compute(store)`` once per state of the read model (figures change only with data).
 
-        The cache is dropped whenever the read model takes in new changes; at most 512 entries.
+        Dropped whenever the read model takes in new changes; least recently used entries go
+        past 512. Single flight: while one request computes a key, the others wait for it
+        instead of computing it too (50 visitors of a cold page would otherwise compute it 50
+        times over, each slower for the others).
         """
         self.refresh()
         seq = self._seq
-        if self._memo_seq != seq:
-            self._memo = {}
-            self._memo_seq = seq
-        memo = self._memo
-        if key in memo:
-            return memo[key]
-        value = compute(self.reader())
-        if self._memo_seq == seq:
-            if len(memo) >= 512:
-                memo.clear()
-            memo[key] = value
-        return value
+        with self._memo_lock:
+            if self._memo_seq != seq:
+                self._memo = OrderedDict()
+                self._memo_seq = seq
+            if key in self._memo:
+                self._memo.move_to_end(key)
+                return self._memo[key]
+            running = self._computing.get((seq, key))
+            if running is None:
+                running = self._computing[(seq, key)] = threading.Event()
+                owner = True
+            else:
+                owner = False
+        if not owner:
+            running.wait(120)
+            with self._memo_lock:
+                if self._memo_seq == seq and key in self._memo:
+                    return self._memo[key]
+            return compute(self.reader())  # the owner failed: compute for this request
+        try:
+            value = compute(self.reader())
+            with self._memo_lock:
+                if self._memo_seq == seq:
+                    self._memo[key] = value
+                    while len(self._memo) > 512:
+                        self._memo.popitem(last=False)
+            return value
+        finally:
+            with self._memo_lock:
+                self._computing.pop((seq, key), None)
+            running.set()
 
     # --- refreshing --------------------------------------------------------------------------
     def refresh(self, *, force: bool = False) -> int:
