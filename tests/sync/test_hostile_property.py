@@ -76,6 +76,8 @@ def clean(dump: dict[str, dict[str, dict[str, Any]]]) -> bool:
     return all(r["severity"] != "apocalyptic" for r in dump.get("finding", {}).values())
 
 
+pytestmark = pytest.mark.slow
+
 # Every kind of invalid edit, on records of its own laptop and of another one.
 EVERY_ATTACK = [(0, "site"), (0, "plot"), (0, "visit"), (0, "sync"), (1, "sync"), (1, "aimag"),
                 (1, "sync"), (1, "range"), (1, "geometry"), (1, "severity"), (2, "note"),

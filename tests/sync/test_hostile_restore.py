@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from hostile import RawDevice, create, patch
 from synchelp import (
     LiveServer,
@@ -36,6 +37,7 @@ def admin(server: LiveServer, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([*cmd, "admin", *args], capture_output=True, text=True, timeout=120)
 
 
+@pytest.mark.slow
 def test_restore_gives_a_new_epoch_and_every_laptop_converges(live_server: LiveServer,
                                                               tmp_path: Path) -> None:
     a = enrolled(live_server, tmp_path / "a", "А")

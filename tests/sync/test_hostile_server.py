@@ -403,6 +403,7 @@ def flood(server: LiveServer, device_id: str, rounds: int = 3) -> tuple[float, l
     return worst, statuses
 
 
+@pytest.mark.slow
 def test_unauthenticated_flood_costs_no_memory(live_server: LiveServer, bystander: Store) -> None:
     assert live_server.proc is not None
     dev = RawDevice(live_server, "Бөмбөг")
