@@ -105,3 +105,37 @@ def test_recorder_drops_jitter_and_poor_fixes_but_counts_them() -> None:
     assert not r.add(Fix(106.91, 47.9, accuracy_m=120))  # far too inaccurate
     assert r.add(Fix(106.9001, 47.9, accuracy_m=3))
     assert len(r) == 2 and r.left_out == 2
+
+
+@posix_only
+def test_a_port_opened_as_descriptor_1024_or_more_still_reads() -> None:
+    """A long-running program may hold many files: pyserial's select() fails past fd 1023."""
+    import resource
+
+    from pemdesk.gps.source import SerialGps
+
+    soft, _hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < 1100:
+        pytest.skip(f"the open-file limit here is {soft}; this check needs more than 1100")
+    fillers = []
+    try:
+        while True:
+            fd = os.open(os.devnull, os.O_RDONLY)
+            fillers.append(fd)
+            if fd >= 1030:
+                break
+        master, slave = os.openpty()
+        try:
+            got = threading.Event()
+            gps = SerialGps(os.ttyname(slave), 9600, on_fix=lambda _f: got.set())
+            gps.start()
+            assert gps._serial.fileno() >= 1024
+            replay(WALK, master)
+            assert got.wait(20), "no fix read from a port numbered past 1023"
+            gps.stop()
+        finally:
+            os.close(master)
+            os.close(slave)
+    finally:
+        for fd in fillers:
+            os.close(fd)

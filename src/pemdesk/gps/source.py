@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import os
+import select
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -72,11 +74,22 @@ class SerialGps:
 
         buf = b""
         self._status("connected")
+        poller, fd = self._poller()
         try:
             while not self._stop.is_set():
                 try:
-                    chunk = self._serial.read(512)
-                except (serial.SerialException, OSError):
+                    if poller is not None:
+                        events = poller.poll(200)
+                        if not events:
+                            continue
+                        if not any(ev & select.POLLIN for _fd, ev in events):
+                            raise OSError("the GPS port reports an error")
+                        chunk = os.read(fd, 512)
+                        if not chunk:
+                            raise OSError("the GPS port was closed")
+                    else:
+                        chunk = self._serial.read(512)
+                except (serial.SerialException, OSError, ValueError):
                     self._status("disconnected")
                     return
                 if not chunk:
@@ -94,6 +107,19 @@ class SerialGps:
         finally:
             with contextlib.suppress(serial.SerialException, OSError):
                 self._serial.close()
+
+    def _poller(self) -> tuple[Any, int]:
+        """poll() on the port's descriptor where there is one: pyserial reads with select(),
+        which fails once the program holds more than 1023 files."""
+        if not hasattr(select, "poll"):
+            return None, -1
+        try:
+            fd = int(self._serial.fileno())
+        except (AttributeError, OSError, ValueError, TypeError):
+            return None, -1
+        poller = select.poll()
+        poller.register(fd, select.POLLIN | select.POLLERR | select.POLLHUP | select.POLLNVAL)
+        return poller, fd
 
     def _status(self, text: str) -> None:
         if self.on_status is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import shiboken6
 from PySide6.QtWidgets import (
     QComboBox,
     QHeaderView,
@@ -57,6 +58,8 @@ class VisitInstrumentsTab(QWidget):
         self.editor.ops.run(fetch, self.show_links)
 
     def show_links(self, data: tuple[list[dict[str, Any]], dict[str, str]]) -> None:
+        if not shiboken6.isValid(self.table):  # the editor was closed while the query ran
+            return
         deps, links = data
         self.table.setRowCount(len(deps))
         for i, d in enumerate(deps):
