@@ -295,6 +295,7 @@ class MainWindow(QMainWindow):
         self.resize(1180, 760)
         self.retranslate()
         self.plugins_ready = False
+        self.plugin_failures: list[str] = []  # "module:function: error" (the self-test reads it)
         if plugins_later:
             from pemdesk.ui.plugin_loader import PluginLoader
 
@@ -358,6 +359,7 @@ class MainWindow(QMainWindow):
                 getattr(importlib.import_module(module_name), function or "install")(self)
             except Exception as exc:  # a broken plug-in must not stop the program from opening
                 log.exception("plug-in %s failed", entry)
+                self.plugin_failures.append(f"{entry}: {exc!r}")
                 show_error(self, exc)
         self.plugins_ready = True
         self.plugins_installed.emit()

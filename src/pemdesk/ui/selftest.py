@@ -114,6 +114,8 @@ class QtChecks:
             window.show()
             ok = _process_until(lambda: _window_ready(window))
             check(ok, "the main window did not load its sites within 30 s")
+            check(not window.plugin_failures,
+                  "plug-ins failed to install: " + "; ".join(window.plugin_failures))
             QCoreApplication.processEvents()
             path = self.work / "window.png"
             image = window.grab().toImage()
