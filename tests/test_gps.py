@@ -5,15 +5,13 @@ from __future__ import annotations
 import os
 import sys
 import threading
-import time
-from pathlib import Path
 
 import pytest
 
+from nmea_pty import WALK, NmeaPty
 from pemdesk.gps.nmea import NmeaParser
 from pemdesk.gps.track import TrackRecorder
 
-WALK = Path(__file__).parent / "fixtures" / "gps" / "walk.nmea"
 posix_only = pytest.mark.skipif(sys.platform == "win32", reason="pseudo-terminals are POSIX")
 
 
@@ -33,25 +31,13 @@ def test_parser_reads_the_log() -> None:
     assert first.speed_kmh == pytest.approx(10.7 * 1.852)
 
 
-def replay(path: Path, master: int, delay: float = 0.005) -> threading.Thread:
-    def run() -> None:
-        for line in path.read_bytes().splitlines(keepends=True):
-            os.write(master, line)
-            time.sleep(delay)
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    return thread
-
-
 @posix_only
 def test_serial_gps_through_a_pty_records_a_track(store) -> None:
     from factories import make_site, make_visit
     from pemdesk.gps.source import SerialGps
     from pemdesk.storage.geo import list_tracks
 
-    master, slave = os.openpty()
-    try:
+    with NmeaPty(WALK) as pty:
         fixes = []
         recorder = TrackRecorder("Хил тойрсон")
         got_all = threading.Event()
@@ -62,14 +48,11 @@ def test_serial_gps_through_a_pty_records_a_track(store) -> None:
             if len(fixes) == 40:
                 got_all.set()
 
-        gps = SerialGps(os.ttyname(slave), 9600, on_fix=on_fix)
+        gps = SerialGps(pty.port, 9600, on_fix=on_fix)
         gps.start()
-        replay(WALK, master)
+        pty.start()
         assert got_all.wait(20), f"only {len(fixes)} fixes arrived"
         gps.stop()
-    finally:
-        os.close(master)
-        os.close(slave)
     assert fixes[-1].lon > fixes[0].lon  # the position moved
     assert len(recorder) == 40 and 150 < recorder.length_m() < 260
     gpx = recorder.to_gpx()
@@ -124,18 +107,14 @@ def test_a_port_opened_as_descriptor_1024_or_more_still_reads() -> None:
             fillers.append(fd)
             if fd >= 1030:
                 break
-        master, slave = os.openpty()
-        try:
+        with NmeaPty(WALK) as pty:
             got = threading.Event()
-            gps = SerialGps(os.ttyname(slave), 9600, on_fix=lambda _f: got.set())
+            gps = SerialGps(pty.port, 9600, on_fix=lambda _f: got.set())
             gps.start()
             assert gps._serial.fileno() >= 1024
-            replay(WALK, master)
+            pty.start()
             assert got.wait(20), "no fix read from a port numbered past 1023"
             gps.stop()
-        finally:
-            os.close(master)
-            os.close(slave)
     finally:
         for fd in fillers:
             os.close(fd)

@@ -6,18 +6,16 @@ a track that is saved to the visit."""
 from __future__ import annotations
 
 import json
-import os
 import sys
-import threading
-import time
 from pathlib import Path
 
 import pytest
 from PySide6.QtWidgets import QToolButton
 
+from nmea_pty import WALK, NmeaPty
+
 pytestmark = pytest.mark.ui
 TIMEOUT = 20_000
-WALK = Path(__file__).parent / "fixtures" / "gps" / "walk.nmea"
 
 
 @pytest.fixture(autouse=True)
@@ -190,19 +188,13 @@ def test_gps_through_a_pty_moves_the_marker_and_saves_a_track(
     qtbot.waitUntil(lambda: w.visits_model.rowCount() > 0, timeout=TIMEOUT)
     w.visits.selectRow(0)
     visit_id = w.current_visit_id()
-    master, slave = os.openpty()
-    try:
-        assert mw.connect_gps_port(os.ttyname(slave), 9600)
+    with NmeaPty(WALK, delay=0.01) as pty:
+        assert mw.connect_gps_port(pty.port, 9600)
         mw.act_follow.setChecked(True)
         mw.act_record.trigger()  # start recording
         assert mw.gps.recorder is not None
 
-        def feed() -> None:
-            for line in WALK.read_bytes().splitlines(keepends=True):
-                os.write(master, line)
-                time.sleep(0.01)
-
-        threading.Thread(target=feed, daemon=True).start()
+        pty.start()
         qtbot.waitUntil(lambda: mw.canvas.gps is not None, timeout=TIMEOUT)
         first = mw.canvas.gps
         qtbot.waitUntil(lambda: mw.gps.recorder is not None and len(mw.gps.recorder) == 40,
@@ -217,9 +209,6 @@ def test_gps_through_a_pty_moves_the_marker_and_saves_a_track(
         with qtbot.waitSignal(mw.track_saved, timeout=TIMEOUT) as saved:
             mw.act_record.trigger()  # stop: saved to the selected visit
         mw.gps_disconnect()
-    finally:
-        os.close(master)
-        os.close(slave)
     with Store.open(demo_dir) as s:
         track = s.get(model.Track, saved.args[0])
     assert track.visit_id == visit_id and track.source_file == "live GPS"
