@@ -33,6 +33,12 @@ def test_cli_lists(demo_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     site_id = rows[0]["site_id"]
     assert main(_cli(demo_dir, "findings", "list", "--site", site_id, "--json")) == 0
     assert {r["site_id"] for r in json.loads(capsys.readouterr().out)} == {site_id}
+    # the table's ids tell the findings apart (the demo's were all made in the same minute)
+    assert main(_cli(demo_dir, "findings", "list")) == 0
+    table = capsys.readouterr().out
+    shown = [r["id"][-8:] for r in rows]
+    assert len(set(shown)) == len(rows), shown
+    assert all(s in table for s in shown), table
     assert main(_cli(demo_dir, "grievances", "list", "--json")) == 0
     grievances = json.loads(capsys.readouterr().out)
     secret = [g for g in grievances if g["confidential"]]

@@ -25,3 +25,12 @@ def to_iso(moment: datetime) -> str:
 
 def parse_iso(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def short(record_id: str) -> str:
+    """Eight characters that tell records apart in a table.
+
+    A UUIDv7 begins with its creation time, so records made in the same minute share their first
+    eight characters; the last eight are random.
+    """
+    return record_id[-8:]

@@ -10,6 +10,7 @@ from typing import Any
 from pemdesk import i18n
 from pemdesk.cli.common import CommandContext, print_json, print_table
 from pemdesk.i18n import _
+from pemdesk.ids import short
 
 
 def _report_group(sub: argparse._SubParsersAction) -> Any:
@@ -95,7 +96,7 @@ def cmd_findings(ctx: CommandContext, args: argparse.Namespace) -> int:
     if args.json:
         print_json([r.as_json() for r in rows])
         return 0
-    print_table([[r.finding.id[:8], r.visit.started_at[:10], r.site.name(ctx.lang)[:28],
+    print_table([[short(r.finding.id), r.visit.started_at[:10], r.site.name(ctx.lang)[:28],
                   r.finding.description[:40], case_label(r.status),
                   case_label(r.case.responsible_party) if r.case else "",
                   (r.due_on or "") + (" !" if r.overdue else "")] for r in rows],

@@ -7,6 +7,7 @@ from typing import Any
 
 from pemdesk.cli.common import CommandContext, print_json, print_table
 from pemdesk.i18n import _
+from pemdesk.ids import short
 
 
 def register(sub: Any, groups: dict[str, Any]) -> None:
@@ -83,7 +84,7 @@ def run_sync(ctx: CommandContext, args: argparse.Namespace) -> int:
 
     for r in report.refused:
         print(_("Refused: {kind} {record}: {why}").format(
-            kind=r["entity"], record=r["entity_id"][:8],
+            kind=r["entity"], record=short(r["entity_id"]),
             why=explain(r["reason"]).message(ctx.lang)))
     if report.photos_downloaded:
         print(_("Photos of other monitors received: {n}.").format(n=report.photos_downloaded))
@@ -130,13 +131,13 @@ def run_problems(ctx: CommandContext, args: argparse.Namespace) -> int:
         return 0
     if refused:
         print(_("Edits the server refused (kept here as evidence; the server's copy is shown):"))
-        print_table([[r["refused_at"][:19], r["entity"], r["entity_id"][:8],
+        print_table([[r["refused_at"][:19], r["entity"], short(r["entity_id"]),
                       ", ".join(sorted(r["fields"])) if isinstance(r["fields"], dict) else "",
                       explain(r["reason"]).message(ctx.lang)] for r in refused],
                     [_("When"), _("Kind"), _("Record"), _("Fields"), _("Why")])
     if held:
         print(_("Received changes this computer could not apply (kept; syncing goes on):"))
-        print_table([[q["received_at"][:19], q["entity"], q["entity_id"][:8],
+        print_table([[q["received_at"][:19], q["entity"], short(q["entity_id"]),
                       str(q["version"] or ""), q["error"][:80]] for q in held],
                     [_("When"), _("Kind"), _("Record"), _("Version"), _("Problem")])
     return 1
