@@ -32,12 +32,7 @@ class World:
         if not ops:
             return
         result = self.server.apply_push(self.device_id, ops, "http")
-        entity = {o["device_seq"]: o["entity"] for o in ops}
-        # Known laptop-side ordering problem (rehab): a new plot's first stage change is captured
-        # before the plot itself, so the server refuses it; the plot's stage is still right.
-        bad = [r for r in result.results if r["status"] not in ("applied", "duplicate", "skipped")
-               and not (entity[r["device_seq"]] == "plot_stage_change"
-                        and r.get("reason") == "missing_reference:plot_id")]
+        bad = [r for r in result.results if r["status"] not in ("applied", "duplicate", "skipped")]
         assert not bad, bad
         sc.mark_acked(self.laptop, result.results, result.high_water)
 
