@@ -59,6 +59,9 @@ PLOT_STAGE_COLOURS: dict[PlotStage, str] = {
     PlotStage.BIOLOGICAL: "#009e73",  # bluish green
     PlotStage.HANDED_OVER: "#0072b2",  # blue
 }
+# Stacked bars of area by stage are built from the finished end, so the handed-over part of a bar
+# reads against its target tick (reports and the Rehabilitation tab alike).
+STAGES_FINISHED_FIRST: tuple[PlotStage, ...] = tuple(reversed(PLOT_STAGE_COLOURS))
 PLOT_STAGE_HATCH: dict[PlotStage, str] = {
     PlotStage.DISTURBED: "cross",
     PlotStage.TECHNICAL: "diagonal",

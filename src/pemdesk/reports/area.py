@@ -33,13 +33,6 @@ if TYPE_CHECKING:
     from pemdesk.storage import Store
     from pemdesk.storage.reports import OpenFinding, SiteProgress
 
-# Stacked from the finished end, so the handed-over part of a bar reads against its target tick.
-BAR_ORDER = (
-    model.PlotStage.HANDED_OVER,
-    model.PlotStage.BIOLOGICAL,
-    model.PlotStage.TECHNICAL,
-    model.PlotStage.DISTURBED,
-)
 
 
 @dataclass
@@ -172,12 +165,12 @@ def render_area(
                 [
                     (
                         s.site.name(lang),
-                        [s.ha_by_stage.get(stage, 0.0) for stage in BAR_ORDER],
+                        [s.ha_by_stage.get(stage, 0.0) for stage in sym.STAGES_FINISHED_FIRST],
                         s.target_ha or None,
                     )
                     for s in data.sites
                 ],
-                [(label(stage, lang), sym.PLOT_STAGE_COLOURS[stage]) for stage in BAR_ORDER],
+                [(label(stage, lang), sym.PLOT_STAGE_COLOURS[stage]) for stage in sym.STAGES_FINISHED_FIRST],
                 unit=_("ha"),
                 target_label=_("area due by the target year"),
                 width_mm=FRAME_WIDTH / MM,

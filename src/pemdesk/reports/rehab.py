@@ -35,12 +35,6 @@ if TYPE_CHECKING:
     from pemdesk.storage import Store
     from pemdesk.storage.rehab import CoverPoint, PlotRow
 
-BAR_ORDER = (
-    model.PlotStage.HANDED_OVER,
-    model.PlotStage.BIOLOGICAL,
-    model.PlotStage.TECHNICAL,
-    model.PlotStage.DISTURBED,
-)
 MAX_POINTS_WITH_PHOTOS = 12
 
 
@@ -110,8 +104,8 @@ def stage_history_chart(data: RehabData, lang: str) -> Any:
 
     _ = Texts(lang)
     return stacked_bars(
-        [(str(y), [ha.get(s, 0.0) for s in BAR_ORDER], None) for y, ha in data.years],
-        [(label(s, lang), sym.PLOT_STAGE_COLOURS[s]) for s in BAR_ORDER],
+        [(str(y), [ha.get(s, 0.0) for s in sym.STAGES_FINISHED_FIRST], None) for y, ha in data.years],
+        [(label(s, lang), sym.PLOT_STAGE_COLOURS[s]) for s in sym.STAGES_FINISHED_FIRST],
         unit=_("ha"),
         width_mm=FRAME_WIDTH / MM,
     )

@@ -13,9 +13,6 @@ from pemdesk import model
 from pemdesk.geo import symbology as sym
 from pemdesk.labels import label
 
-BAR_ORDER = (model.PlotStage.HANDED_OVER, model.PlotStage.BIOLOGICAL, model.PlotStage.TECHNICAL,
-             model.PlotStage.DISTURBED)
-
 
 class StageHistoryChart(QWidget):
     """Stacked bars: hectares at each stage at the end of each year."""
@@ -43,7 +40,7 @@ class StageHistoryChart(QWidget):
         w, h = float(self.width()), float(self.height())
         top = legend_h + 4
         x = left
-        for stage in BAR_ORDER:
+        for stage in sym.STAGES_FINISHED_FIRST:
             p.fillRect(QRectF(x, 4, 10, 10), QColor(sym.PLOT_STAGE_COLOURS[stage]))
             text = label(stage)
             p.setPen(QColor("#333333"))
@@ -55,7 +52,7 @@ class StageHistoryChart(QWidget):
         for i, (year, ha) in enumerate(self.years):
             base = h - bottom
             bx = left + i * slot + slot * 0.15
-            for stage in reversed(BAR_ORDER):
+            for stage in reversed(sym.STAGES_FINISHED_FIRST):
                 height = (h - bottom - top) * ha.get(stage, 0.0) / peak
                 if height > 0:
                     p.fillRect(QRectF(bx, base - height, slot * 0.7, height),
