@@ -121,3 +121,41 @@ def test_readme_lists_every_command() -> None:
     commands = build_parser()._subparsers._group_actions[0].choices  # type: ignore[union-attr]
     for name in commands:
         assert f"pemdesk {name}" in readme, f"README does not document `pemdesk {name}`"
+
+
+def test_every_help_text_is_mongolian_in_mongolian() -> None:
+    """Walk every command and subcommand: no English word in a help text of the Mongolian CLI.
+
+    Command names, option names, metavars, file endings, addresses and format names stay as
+    they are (they are typed, not read)."""
+    import argparse
+    import re
+
+    from pemdesk import i18n
+    from pemdesk.cli import build_parser
+
+    def walk(parser: argparse.ArgumentParser, path: list[str]):  # type: ignore[no-untyped-def]
+        yield path, parser
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for name, sub in action.choices.items():
+                    yield from walk(sub, [*path, name])
+
+    formats = {"shapefile"}  # "shapefile-ийн": a format's name, inflected
+    english: dict[str, list[str]] = {}
+    before = i18n.get_language()
+    i18n.set_language("mn")
+    try:
+        for path, parser in walk(build_parser(), ["pemdesk"]):
+            text = re.sub(r"хэрэглээ:.*?(\n\n|$)", "", parser.format_help(), flags=re.S)
+            for line in text.splitlines():
+                s = line.strip()
+                s = re.sub(r"^(-[-\w]+( [A-Z_{}\[\],.\w:-]+)?(, )?)+(\s{2,}|$)", "", s)
+                s = re.sub(r"^[a-z][\w-]*(\s{2,}|$)", "", s)  # a command's name
+                s = re.sub(r"\{[^}]*\}|\[[^\]]*\]|\S*://\S*|[.-]+[\w.-]+", " ", s)
+                words = [w for w in re.findall(r"\b[a-z]{3,}\b", s) if w not in formats]
+                if words:
+                    english.setdefault(" ".join(path), []).append(line.strip())
+    finally:
+        i18n.set_language(before)
+    assert english == {}

@@ -16,13 +16,14 @@ from pemdesk import __version__, i18n
 from pemdesk.cli.common import CommandContext, fail
 from pemdesk.errors import PemdeskError
 from pemdesk.i18n import _
+from pemdesk.labels import N_
 
 # Modules that add subcommands; each must define register(subparsers, groups).
 COMMAND_MODULES = ["data", "db", "geo", "tables", "photos", "verify", "sync", "bundle", "report", "rehab",
                    "cases", "readings"]
 SHARED_GROUPS = {
-    "import": "Import files (photos, GPX, KML, GeoJSON, Shapefile, CSV)",
-    "export": "Export data for other programs",
+    "import": N_("Import files (photos, GPX, KML, GeoJSON, Shapefile, CSV, instrument readings)"),
+    "export": N_("Export data for other programs"),
 }
 
 
@@ -34,7 +35,12 @@ def build_parser() -> argparse.ArgumentParser:
         prog="pemdesk",
         description=_("Participatory environmental monitoring of mining: records, maps, reports."),
     )
-    parser.add_argument("--version", action="version", version=f"pemdesk {__version__}")
+    parser.add_argument(  # help given: Python 3.11's default for it is never translated
+        "--version",
+        action="version",
+        version=f"pemdesk {__version__}",
+        help=_("show program's version number and exit"),
+    )
     parser.add_argument("--data-dir", metavar="DIR", help=_("data folder (default: per user)"))
     parser.add_argument("--lang", choices=i18n.LANGUAGES, help=_("language: mn or en"))
     parser.add_argument(

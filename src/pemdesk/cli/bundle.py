@@ -35,7 +35,7 @@ def register(sub: Any, groups: dict[str, Any]) -> None:
     imp = bsub.add_parser(
         "import", help=_("apply an acknowledgement or pull bundle from the server")
     )
-    imp.add_argument("file", type=Path)
+    imp.add_argument("file", type=Path, metavar="FILE", help=_("the .pemsync bundle"))
     imp.add_argument("--json", action="store_true", help=_("print the result as JSON"))
     imp.set_defaults(handler=run_import)
 
