@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import synchelp
 from synchelp import LiveServer
 
 PG_BASE = os.environ.get("PEMDESK_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
@@ -74,6 +75,13 @@ def _drop_pg_schemas() -> Iterator[None]:
         with psycopg.connect(PG_BASE, autocommit=True) as conn:
             for schema in schemas:
                 conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+
+
+@pytest.fixture(autouse=True)
+def _close_laptops() -> Iterator[None]:
+    yield
+    while synchelp.OPENED:
+        synchelp.OPENED.pop().close()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

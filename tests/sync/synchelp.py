@@ -168,8 +168,9 @@ class LiveServer:
         if self.database_url:
             cmd += ["--database-url", self.database_url]
         cmd += list(self.args)
-        self.log = open(self.data_dir.parent / f"server-{self.port}.log", "ab")  # noqa: SIM115
-        self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT)
+        # the child keeps its own copy of the log's descriptor; ours is closed at once
+        with open(self.data_dir.parent / f"server-{self.port}.log", "ab") as log:
+            self.proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -222,6 +223,11 @@ class LiveServer:
             self._store.close()
 
 
+# Laptop stores opened by enrolled(); tests/sync/conftest.py closes them after each test (left
+# to the garbage collector, their database files stayed open by the hundred over a whole run).
+OPENED: list[Any] = []
+
+
 def enrolled(server: LiveServer, folder: Path, monitor: str, role: str | None = None,
              url: str | None = None) -> Any:
     """A laptop data folder enrolled with the server (as ``monitor``); returns its Store."""
@@ -229,6 +235,7 @@ def enrolled(server: LiveServer, folder: Path, monitor: str, role: str | None = 
     from pemdesk.sync.client import enroll
 
     store = Store.open(folder)
+    OPENED.append(store)
     enroll(store, url or server.url, server.code(monitor, role), name=folder.name)
     return store
 

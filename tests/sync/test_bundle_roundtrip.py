@@ -6,6 +6,7 @@ import hashlib
 from pathlib import Path
 
 import pytest
+import synchelp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -42,6 +43,7 @@ def enrol_offline(store: Store, server: ServerStore, name: str, role: str = "mon
 
 def laptop(tmp_path: Path, server: ServerStore, name: str) -> Store:
     store = Store.open(tmp_path / name)
+    synchelp.OPENED.append(store)  # closed after the test (conftest)
     enrol_offline(store, server, name)
     return store
 

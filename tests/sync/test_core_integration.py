@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import synchelp
 from synchelp import (
     LiveServer,
     client_for,
@@ -179,6 +180,7 @@ def test_cloned_laptop_is_detected(live_server: LiveServer, tmp_path: Path) -> N
     shutil.copytree(tmp_path / "a", tmp_path / "clone")
     original = Store.open(tmp_path / "a")
     clone = Store.open(tmp_path / "clone")
+    synchelp.OPENED += [original, clone]
     new_site(original, "Эх хувь")
     new_site(clone, "Хуулбар")
     sync(original)

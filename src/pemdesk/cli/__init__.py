@@ -110,7 +110,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         # `pemdesk visits list | head`: the reader left; no traceback (Python's documented way)
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
         return 0
+    finally:
+        ctx.close()
 
 
 if __name__ == "__main__":  # pragma: no cover

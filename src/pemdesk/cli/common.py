@@ -35,6 +35,12 @@ class CommandContext:
             self._store = Store.open(self.data_dir)
         return self._store
 
+    def close(self) -> None:
+        """Close the store if a command opened it (main() may run many times in one process)."""
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
 
 def print_json(value: Any) -> None:
     json.dump(value, sys.stdout, ensure_ascii=False, indent=2, default=str)
