@@ -462,7 +462,8 @@ def render_act(
     ]
     rows = []
     for c in cl.for_kind(act.kind):
-        rows.append([c.text(lang), answers.get(act.criteria.get(c.code, "unknown"), ""), c.source])
+        answer = answers.get(act.criteria.get(c.code, "unknown"), "")
+        rows.append([c.text(lang), answer, _(c.source)])  # citations stay as published
     for code, answer in act.criteria.items():
         if code.startswith("custom:"):
             rows.append([code[7:], answers.get(answer, answer), _("added by the commission")])

@@ -136,6 +136,7 @@ class AboutDialog(QDialog):
         self.licences = QListWidget()
         self.licences.setWordWrap(True)
         self.text = QTextBrowser()  # Markdown files are shown rendered, others as text
+        self.text.setObjectName("licence-text")  # legal texts, shown as written (English)
         self.text.setOpenExternalLinks(True)
         self.files = licence_files()
         for entry in self.files:

@@ -47,6 +47,8 @@ from pemdesk.geo.mapdata import (
     resolution,
 )
 from pemdesk.geo.plotedit import EditGeometry
+from pemdesk.i18n import _
+from pemdesk.labels import N_
 from pemdesk.ui.map.render import LayerPainter, render_box, world_transform
 
 TILE_BUDGET_S = 0.008  # label layout between frames, per event-loop turn
@@ -55,6 +57,9 @@ PREFETCH_MARGIN_PX = 320  # and, when rendering is cheap, this far once the view
 PREFETCH_IF_UNDER_S = 0.012  # CPU time of the last view render below which prefetching pays
 LABEL_IMAGE_CACHE = 3000
 HANDLE_PX = 8
+BOUNDARIES_ATTRIBUTION = N_(
+    "© OpenStreetMap contributors, via geoBoundaries (wmgeolab), ODbL 1.0"
+)
 _HALO_OFFSETS = [(dx, dy) for dx in (-1.2, 0, 1.2) for dy in (-1.2, 0, 1.2) if dx or dy]
 
 LABEL_STYLES = {
@@ -367,7 +372,7 @@ class MapCanvas(QWidget):
         if not self.view_complete():
             self.render_view_image()
             n = 1
-        for _ in range(100):  # label images are made a slice at a time
+        for _step in range(100):  # label images are made a slice at a time
             if not (self.show_labels and self._labels_stale()):
                 break
             self._layout_labels()
@@ -721,11 +726,11 @@ class MapCanvas(QWidget):
         self._halo_text(
             painter, QPointF(ax - 5, ay + 36), "N" if i18n.get_language() == "en" else "Х"
         )
-        attribution = "© OpenStreetMap contributors, via geoBoundaries (wmgeolab), ODbL 1.0"
+        attribution = _(BOUNDARIES_ATTRIBUTION)
         if self.model.points.get("places") is not None:
             from pemdesk.geo.basemap import ATTRIBUTION
 
-            attribution = f"{ATTRIBUTION} · {attribution}"
+            attribution = f"{_(ATTRIBUTION)} · {attribution}"
         bm = self.layer_painter.basemap
         if bm is not None and bm.attribution:
             attribution = f"{bm.attribution} · {attribution}"

@@ -44,7 +44,8 @@ class VerifyDialog(QDialog):
         lang = i18n.get_language()
         for check in report.visits:
             item = QTreeWidgetItem(
-                [f"{check.visit_id} · rev {check.revision}", _("OK") if check.ok else _("CHANGED")]
+                [f"{check.visit_id} · " + _("revision {n}").format(n=check.revision),
+                 _("OK") if check.ok else _("CHANGED")]
             )
             for problem in [*check.problems, *check.notes]:
                 QTreeWidgetItem(item, ["", problem.message(lang)])

@@ -205,7 +205,7 @@ class AcceptanceDialog(QDialog):
             for value in self.ANSWERS:
                 answer.addItem(texts[value], value)
             self.criteria.setCellWidget(row, 1, answer)
-            source = QTableWidgetItem(c.source)
+            source = QTableWidgetItem(_(c.source))  # citations stay as published
             source.setFlags(source.flags() & ~Qt.ItemFlag.ItemIsEditable)
             self.criteria.setItem(row, 2, source)
         self.criteria.resizeRowsToContents()
@@ -253,6 +253,13 @@ class AcceptanceDialog(QDialog):
 
         self.ops.write(lambda store: rs.save_acceptance(store, act), done,
                        lambda exc: show_error(self, exc))
+
+
+def builtin_texts(t: Any) -> tuple[str, str]:
+    """Name and source of a target; the shipped ones (marked *) in the program's language."""
+    if t.id.startswith("builtin-"):
+        return _(t.name) + " *", _(t.source)
+    return t.name, t.source
 
 
 class TargetsDialog(QDialog):
@@ -327,7 +334,7 @@ class TargetsDialog(QDialog):
                 _("reached in the year") if t.basis == "in_year" else _("at the end of the year"),
                 format_number(t.area_ha, 1), format_number(p.actual_ha, 1),
                 f"{format_number(100 * p.share, 1)} %",
-                t.name + (" *" if t.id.startswith("builtin-") else ""), t.source,
+                *builtin_texts(t),
             ]
             for c, v in enumerate(values):
                 self.table.setItem(r, c, QTableWidgetItem(v))

@@ -100,6 +100,7 @@ class ConflictsDialog(QDialog):
         self.header.setWordWrap(True)
         self.header.setTextFormat(Qt.TextFormat.RichText)
         self.table = QTableWidget(0, 3)
+        self.table.setHorizontalHeaderLabels(self.column_titles())  # never Qt's "1 2 3"
         self.table.verticalHeader().hide()
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.table.horizontalHeader().setSectionResizeMode(
@@ -144,6 +145,10 @@ class ConflictsDialog(QDialog):
                 _("Only a coordinator can resolve conflicts; you can look at both versions.")
             )
         self.reload()
+
+    @staticmethod
+    def column_titles() -> list[str]:
+        return [_("Field"), _("Version A"), _("Version B")]
 
     # --- data ------------------------------------------------------------------------------
     def reload(self) -> None:
@@ -190,7 +195,7 @@ class ConflictsDialog(QDialog):
             + _("A: the version every device shows now. B: the other version, kept by the server.")
             + (f"<br>{_('B came from')}: {conflict.other_source}" if conflict.other_source else "")
         )
-        self.table.setHorizontalHeaderLabels([_("Field"), _("Version A"), _("Version B")])
+        self.table.setHorizontalHeaderLabels(self.column_titles())
         self.table.setRowCount(len(conflict.units))
         for row, unit in enumerate(conflict.units):
             self.table.setItem(row, 0, QTableWidgetItem(", ".join(map(field_name, unit.fields))))
@@ -206,8 +211,10 @@ class ConflictsDialog(QDialog):
         self.table.resizeRowsToContents()
         geometry_unit = next((u for u in conflict.units if GEOMETRY_FIELDS & set(u.fields)), None)
         if geometry_unit is not None:
-            name = next(f for f in unit.fields if f in GEOMETRY_FIELDS)
-            self.geometry_view.set_geometries(unit.a.get(name), unit.b.get(name), ("A", "B"))
+            name = next(f for f in geometry_unit.fields if f in GEOMETRY_FIELDS)
+            self.geometry_view.set_geometries(
+                geometry_unit.a.get(name), geometry_unit.b.get(name), ("A", "B")
+            )
             self.geometry_view.show()
         else:
             self.geometry_view.hide()
