@@ -11,7 +11,9 @@
 3. 24-hour means (and hourly/annual, limits, exceedances, worst days) of a year of 1-minute
    PM10 data (525,600 readings) read from the store.  Target: ≤ 1 s.
 4. The chart with 1,000,000 points: 60 pan steps at full range and at one week, each frame a
-   synchronous repaint offscreen (1200×600).  Target: frames ≤ 16 ms.
+   synchronous repaint offscreen (1200×600).  Target: frames ≤ 16 ms, checked on the CPU time
+   of the GUI thread (as bench_map.py does: on the shared 2-core machine wall time also counts
+   the other jobs' turns); the wall times are printed beside it.
 """
 
 from __future__ import annotations
@@ -147,16 +149,19 @@ def bench_chart(points: int) -> dict[str, float]:
         app.processEvents()
         chart.plot.repaint()
         frames = []
+        cpu = []
         for i in range(60):
-            a = time.perf_counter()
+            a, c = time.perf_counter(), time.thread_time()
             chart.pan(0.02 if i % 2 == 0 else -0.01)
             chart.plot.viewport().repaint()  # the frame, painted now (one paint per step)
             app.processEvents()
             frames.append((time.perf_counter() - a) * 1000)
-        frames.sort()
-        out[f"{label} median"] = statistics.median(frames)
-        out[f"{label} p95"] = frames[int(len(frames) * 0.95) - 1]
-        out[f"{label} worst"] = frames[-1]
+            cpu.append((time.thread_time() - c) * 1000)
+        for kind, values in (("", frames), ("CPU ", cpu)):
+            values.sort()
+            out[f"{label} {kind}median"] = statistics.median(values)
+            out[f"{label} {kind}p95"] = values[int(len(values) * 0.95) - 1]
+            out[f"{label} {kind}worst"] = values[-1]
     return out
 
 
@@ -181,8 +186,9 @@ def main() -> None:
         c = bench_chart(1_000_000)
         for k, v in c.items():
             print(f"chart 1,000,000 points, pan {k}: {v:.1f} ms")
-        worst = max(v for k, v in c.items() if "p95" in k)
-        print(f"chart frames p95 {worst:.1f} ms (target ≤ 16 ms: "
+        wall = max(v for k, v in c.items() if k.endswith(" p95"))
+        worst = max(v for k, v in c.items() if k.endswith("CPU p95"))
+        print(f"chart frames p95 {worst:.1f} ms CPU, {wall:.1f} ms wall (target ≤ 16 ms CPU: "
               f"{'OK' if worst <= 16 else 'MISSED'})")
     print(f"load average: {os.getloadavg()}")
 
