@@ -132,6 +132,27 @@ def synthetic_data(n_plots: int, n_points: int, seed: int = 4):  # type: ignore[
     return data
 
 
+def build_model(data):  # type: ignore[no-untyped-def]
+    """The map model of the scene: boundaries, the Natural Earth basemap and the records."""
+    from pemdesk.geo.mapdata import MapModel
+
+    base = MapModel()
+    base.load_boundaries()
+    base.load_basemap()
+    return base.with_records(data)
+
+
+def views(data):  # type: ignore[no-untyped-def]
+    """The measured views: (name, zoom, (lon, lat) centre); country is fitted (zoom None)."""
+    site_lon, site_lat = data.sites[7]["lon"], data.sites[7]["lat"]
+    # a busy aimag: centred on a site, 2.6 zoom levels above country scale
+    return [
+        ("country", None, None),
+        ("aimag", 7.6, (site_lon, site_lat)),
+        ("site", 14.3, (site_lon, site_lat)),
+    ]
+
+
 def step(canvas, move, frames, blocks, complete) -> None:  # type: ignore[no-untyped-def]
     """One user step (a pan or a wheel notch): a frame, then the idle work with its frames,
     until the view is complete (static image and labels); prefetching after that is idle work
@@ -209,16 +230,12 @@ def main() -> int:
     from pemdesk.ui.fonts import register_fonts
 
     register_fonts(app)
-    from pemdesk.geo.mapdata import MapModel
     from pemdesk.ui.map.canvas import MapCanvas
 
     t0 = time.perf_counter()
     data = synthetic_data(args.plots, args.points)
     t1 = time.perf_counter()
-    base = MapModel()
-    base.load_boundaries()
-    base.load_basemap()
-    model = base.with_records(data)
+    model = build_model(data)
     t2 = time.perf_counter()
     rss_model = rss_mb()
     del data.visits[:], data.photos[:]  # the store's rows are not kept once the model is built
@@ -234,13 +251,7 @@ def main() -> int:
     canvas.resize(width, height)
     canvas.show()
     app.processEvents()
-    site_lon, site_lat = data.sites[7]["lon"], data.sites[7]["lat"]
-    # a busy aimag: centred on a site, 2.6 zoom levels above country scale
-    scales = [
-        ("country", None, None),
-        ("aimag", 7.6, (site_lon, site_lat)),
-        ("site", 14.3, (site_lon, site_lat)),
-    ]
+    scales = views(data)
     rows = []
     cpu_rows = []
     elsewhere = (data.sites[100]["lon"], data.sites[100]["lat"])
