@@ -91,7 +91,7 @@ def _qgis_worker(spec_path: str) -> int:
     crs = QgsCoordinateReferenceSystem("EPSG:3857")
     gpkg = str(Path(spec["dir"]) / "scene.gpkg")
     t0 = time.perf_counter()
-    for i, lay in enumerate(spec["layers"]):
+    for i, lay in enumerate([] if Path(gpkg).exists() else spec["layers"]):
         src = QgsVectorLayer(lay["file"], lay["name"], "ogr")
         if not src.isValid():
             raise SystemExit(f"QGIS could not read {lay['file']}")
@@ -264,8 +264,8 @@ def _qgis_worker(spec_path: str) -> int:
             for _ in range(warmup):
                 fn()
             samples = [fn() for _ in range(runs)]
-            res[key + "_wall"] = statistics.median(s[0] for s in samples) * 1e3
-            res[key + "_cpu"] = statistics.median(s[1] for s in samples) * 1e3
+            res[key + "_wall"] = [s[0] * 1e3 for s in samples]
+            res[key + "_cpu"] = [s[1] * 1e3 for s in samples]
         res["first_wall"] *= 1e3
         res["first_cpu"] *= 1e3
         threaded(QgsMapRendererSequentialJob, str(Path(spec["dir"]) / f"qgis_{view['name']}.png"))
@@ -487,6 +487,12 @@ def main() -> int:
     parser.add_argument("--size", default="1280x800")
     parser.add_argument("--runs", type=int, default=15, help="timed renders per figure")
     parser.add_argument("--warmup", type=int, default=3, help="untimed renders before them")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=2,
+        help="pemdesk and QGIS measured in turn this many times; medians of all the samples",
+    )
     parser.add_argument("--qgis-python", default=QGIS_PYTHON)
     parser.add_argument("--keep", help="write the scene, the GeoPackage and PNGs here")
     parser.add_argument("--qgis-worker", help=argparse.SUPPRESS)
@@ -523,21 +529,35 @@ def main() -> int:
     canvas.show()
     app.processEvents()
     views = []
-    pemdesk: dict[str, tuple[float, float, float]] = {}
+    bm_cpu: dict[str, float] = {}  # bench_map's figure: median of 7 right after the view
+    pd_wall: dict[str, list[float]] = {}
+    pd_cpu: dict[str, list[float]] = {}
+
+    def pemdesk_pass(first: bool) -> None:
+        for name, zoom, centre in bench_map.views(data):
+            if centre is None:
+                canvas.zoom_to_country()
+            else:
+                canvas.center_on(*centre, zoom)
+            canvas.render_all_pending()
+            while canvas.work_left():
+                canvas._render_pending()
+            if first:
+                bm_cpu[name] = bench_map.full_render(canvas, width, height)[1]
+            for _ in range(args.warmup):
+                bench_map.full_render(canvas, width, height, n=1)
+            for _ in range(args.runs):
+                wall, cpu = bench_map.full_render(canvas, width, height, n=1)
+                pd_wall.setdefault(name, []).append(wall)
+                pd_cpu.setdefault(name, []).append(cpu)
+
+    pemdesk_pass(True)
     for name, zoom, centre in bench_map.views(data):
         if centre is None:
             canvas.zoom_to_country()
         else:
             canvas.center_on(*centre, zoom)
         canvas.render_all_pending()
-        while canvas.work_left():
-            canvas._render_pending()
-        # bench_map's figure (median of 7 right after the view completed), then warm
-        first_wall, first_cpu = bench_map.full_render(canvas, width, height)
-        for _ in range(args.warmup):
-            bench_map.full_render(canvas, width, height, n=1)
-        warm_wall, warm_cpu = bench_map.full_render(canvas, width, height, n=args.runs)
-        pemdesk[name] = (first_cpu, warm_cpu, warm_wall)
         from PySide6.QtGui import QImage, QPainter
 
         from pemdesk.ui.map.render import render_view
@@ -582,18 +602,33 @@ def main() -> int:
     }
     env["QT_QPA_PLATFORM"] = "offscreen"
     t1 = time.perf_counter()
-    r = subprocess.run(
-        [args.qgis_python, str(Path(__file__).resolve()), "--qgis-worker", str(spec_path)],
-        env=env,
-        capture_output=True,
-        text=True,
-    )
-    qgis_s = time.perf_counter() - t1
-    if r.returncode != 0:
-        print(r.stdout, r.stderr, sep="\n")
-        print("the QGIS worker failed")
-        return 1
-    q = json.loads((folder / "qgis_result.json").read_text())
+    q: dict[str, Any] = {}
+    for rnd in range(args.rounds):
+        if rnd:
+            pemdesk_pass(False)
+        r = subprocess.run(
+            [args.qgis_python, str(Path(__file__).resolve()), "--qgis-worker", str(spec_path)],
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        if r.returncode != 0:
+            print(r.stdout, r.stderr, sep="\n")
+            print("the QGIS worker failed")
+            return 1
+        got = json.loads((folder / "qgis_result.json").read_text())
+        if not q:
+            q = got
+            continue
+        for name, qv in got["views"].items():
+            for key, val in qv.items():
+                if key.endswith(("_wall", "_cpu")) and not key.startswith("first"):
+                    q["views"][name][key] += val
+    for qv in q["views"].values():
+        for key, val in list(qv.items()):
+            if isinstance(val, list) and key.endswith(("_wall", "_cpu")):
+                qv[key] = statistics.median(val)
+    rounds_s = time.perf_counter() - t1
     load1 = os.getloadavg()
 
     counts = {n: s["count"] for n, s in scene.items()}
@@ -603,14 +638,15 @@ def main() -> int:
         f"{counts['soums']} soum line pieces ({len(model.soum_polygons)} soums), "
         f"{counts['rivers']} rivers, {counts['lakes']} lakes, {counts['places']} places; "
         f"{width}×{height}, EPSG:3857, no labels; GeoJSON written in {export_s:.1f} s, "
-        f"GeoPackage by QGIS in {q['gpkg_s']:.1f} s, QGIS run {qgis_s:.1f} s"
+        f"GeoPackage by QGIS in {q['gpkg_s']:.1f} s, {args.rounds} rounds {rounds_s:.1f} s"
     )
     print(f"QGIS {q['qgis']} (its Python: {args.qgis_python}); files in {folder}")
     print(
-        "\nms; medians of "
-        f"{args.runs} after {args.warmup} warm-ups. CPU: pemdesk and QGIS synchronous = "
+        f"\nms; medians of {args.rounds} rounds × {args.runs} renders, each round after "
+        f"{args.warmup} warm-ups, pemdesk and QGIS in turn. CPU: pemdesk and QGIS synchronous = "
         "thread_time of the rendering thread; QGIS sequential/parallel = process_time of the "
-        "QGIS process (parallel: all its threads added up); wall = perf_counter."
+        "QGIS process (parallel: all its threads added up); wall = perf_counter; first = "
+        "QGIS's first render of the view (after the other views), round 1."
     )
     head = (
         f"{'scale':8} {'zoom':>5} {'1:scale':>11} | {'QGIS sync':>9} {'QGIS seq':>9} "
@@ -628,15 +664,17 @@ def main() -> int:
         name = v["name"]
         qv = q["views"][name]
         qgis_cpu = min(qv["sync_cpu"], qv["sequential_cpu"])
-        bm_cpu, warm_cpu, warm_wall = pemdesk[name]
+        warm_cpu = statistics.median(pd_cpu[name])  # full_render gives ms
+        warm_wall = statistics.median(pd_wall[name])
+        bm = bm_cpu[name]
         if name == "site":
-            site_cpu = max(bm_cpu, warm_cpu)
+            site_cpu = max(bm, warm_cpu)
         ratios[name] = qgis_cpu / warm_cpu
         print(
             f"{name:8} {v['zoom']:5.2f} {qv['scale']:11,.0f} | {qv['sync_cpu']:9.2f} "
             f"{qv['sequential_cpu']:9.2f} {qv['sequential_wall']:8.2f} {qv['parallel_wall']:8.2f} "
-            f"{qv['parallel_cpu']:8.2f} {qv['first_wall']:8.1f} | {bm_cpu:8.2f} {warm_cpu:8.2f} "
-            f"{warm_wall:6.2f} | {ratios[name]:6.1f}× {qgis_cpu / bm_cpu:6.1f}×"
+            f"{qv['parallel_cpu']:8.2f} {qv['first_wall']:8.1f} | {bm:8.2f} {warm_cpu:8.2f} "
+            f"{warm_wall:6.2f} | {ratios[name]:6.1f}× {qgis_cpu / bm:6.1f}×"
         )
     print(
         "ratio: QGIS's smaller single-threaded CPU figure (sync, seq) over pemdesk's CPU figure "
