@@ -34,6 +34,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -640,7 +641,12 @@ def main() -> int:
         f"{width}×{height}, EPSG:3857, no labels; GeoJSON written in {export_s:.1f} s, "
         f"GeoPackage by QGIS in {q['gpkg_s']:.1f} s, {args.rounds} rounds {rounds_s:.1f} s"
     )
-    print(f"QGIS {q['qgis']} (its Python: {args.qgis_python}); files in {folder}")
+    if args.keep:
+        where = f"files in {folder}"
+    else:
+        shutil.rmtree(folder, ignore_errors=True)
+        where = "scene files removed (--keep DIR keeps them)"
+    print(f"QGIS {q['qgis']} (its Python: {args.qgis_python}); {where}")
     print(
         f"\nms; medians of {args.rounds} rounds × {args.runs} renders, each round after "
         f"{args.warmup} warm-ups, pemdesk and QGIS in turn. CPU: pemdesk and QGIS synchronous = "
