@@ -1,7 +1,7 @@
 """Language: Mongolian first, English second, one mechanism for the whole program.
 
 Strings are written in English in the code and wrapped in ``_()``; the Mongolian catalogue is the
-gettext ``.po`` files in ``resources/locale/mn/LC_MESSAGES/`` (one per area), read with polib (no
+gettext ``.po`` files in ``resources/locale/mn/LC_MESSAGES/`` (one per area), read by ``pemdesk.po`` (no
 compile step, so a checkout, a wheel and a frozen bundle behave alike). Errors carry both languages in
 themselves (see ``errors.py``) because they are raised far from any UI.
 """
@@ -40,13 +40,13 @@ def _catalogue(lang: str) -> dict[str, str]:
     folder = resource_path("locale", lang, "LC_MESSAGES")
     if not folder.is_dir():
         return {}
-    import polib  # type: ignore[import-untyped]
+    from pemdesk.po import read_po
 
     merged: dict[str, str] = {}
     for path in sorted(folder.glob("*.po")):  # one file per area of the program
-        for e in polib.pofile(str(path)):
+        for e in read_po(path):
             # entries with a context are Qt's own strings (qt.po, see pemdesk.ui.qt_translator)
-            if e.msgstr and not e.obsolete and "fuzzy" not in e.flags and not e.msgctxt:
+            if e.msgstr and "fuzzy" not in e.flags and not e.msgctxt:
                 merged[e.msgid] = e.msgstr
     return merged
 

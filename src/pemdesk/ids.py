@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-import uuid6
-
 
 def new_id() -> str:
     """A UUIDv7 in canonical text form: no coordination needed, sorts roughly by creation."""
+    import uuid6  # here, not at the top: it imports importlib.metadata (~25 ms of start-up)
+
     return str(uuid6.uuid7())
 
 

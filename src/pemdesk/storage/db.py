@@ -9,8 +9,6 @@ import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
-import sqlite_utils
-
 from pemdesk.errors import StorageError
 from pemdesk.storage import migrations
 from pemdesk.storage.migrations import SCHEMA_VERSION
@@ -72,7 +70,7 @@ def wrap_storage_errors(path: Path | str = "") -> Iterator[None]:
         raise storage_error(exc, path) from exc
 
 
-def connect(path: Path) -> sqlite_utils.Database:
+def connect(path: Path) -> sqlite3.Connection:
     """Open (creating if needed) and migrate the database at ``path``.
 
     Refuses a database written by a newer pemdesk instead of touching it.
@@ -99,10 +97,12 @@ def connect(path: Path) -> sqlite_utils.Database:
             conn.execute("PRAGMA foreign_keys=ON")
             conn.execute("PRAGMA busy_timeout=5000")
             migrate(conn)
+            # after the migrations, as sqlite-utils' Database set it when the store opened via it
+            conn.execute("PRAGMA recursive_triggers=on")
         except BaseException:
             conn.close()
             raise
-        return sqlite_utils.Database(conn)
+        return conn
 
 
 def migrate(conn: sqlite3.Connection, target: int | None = None) -> None:

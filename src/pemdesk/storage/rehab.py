@@ -408,6 +408,21 @@ def correct_cover(
     return record
 
 
+def site_visit_photos(store: Store, site_id: str) -> list[model.Photo]:
+    """Photos of the site's latest visit revisions in one query: visits newest first, each
+    visit's photos by time (what ``visit_detail(v).photos`` over ``list_visits`` gives, without
+    a query per visit: a site with 1,000 visits made the rehabilitation tab hold the database
+    thread for 150 ms at every site chosen)."""
+    rows = store._query(
+        "SELECT p.* FROM photo p JOIN visit v ON v.id = p.visit_id "
+        "WHERE p._deleted = 0 AND v._deleted = 0 AND v.site_id = ? AND NOT EXISTS "
+        "(SELECT 1 FROM visit n WHERE n.supersedes = v.id AND n._deleted = 0) "
+        "ORDER BY v.started_at DESC, v.id DESC, p.taken_at, p.id",
+        [site_id],
+    )
+    return [from_row(model.Photo, r) for r in rows]
+
+
 @dataclass
 class CoverPoint:
     photo: model.Photo

@@ -15,9 +15,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pemdesk import model
 from pemdesk.durable import fsync_dir, fsync_file
@@ -27,6 +25,9 @@ from pemdesk.storage import outbox as _outbox
 from pemdesk.storage.db import DB_FILENAME, connect, storage_error, wrap_storage_errors
 from pemdesk.storage.migrations import SCHEMA_VERSION
 from pemdesk.storage.records import column_fields, from_row, table_of, to_row
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 T = TypeVar("T")
 
@@ -81,8 +82,12 @@ class VisitFilter:
 
 
 class Store:
-    def __init__(self, db: sqlite_utils.Database, path: Path) -> None:
-        self.db = db
+    def __init__(self, db: sqlite3.Connection | sqlite_utils.Database, path: Path) -> None:
+        """``db``: the connection (``Store.open`` gives one), or a sqlite-utils ``Database``."""
+        if isinstance(db, sqlite3.Connection):
+            self._conn, self._db = db, None
+        else:
+            self._conn, self._db = db.conn, db
         self.path = path
         self._savepoints = itertools.count()
 
@@ -100,7 +105,18 @@ class Store:
 
     @property
     def conn(self) -> sqlite3.Connection:
-        return self.db.conn
+        return self._conn
+
+    @property
+    def db(self) -> sqlite_utils.Database:
+        """The connection as a sqlite-utils ``Database``, made on first use: the store itself
+        queries ``conn`` directly, so opening it does not import sqlite-utils (with numpy,
+        click, dateutil and pluggy, 0.15–0.2 s of every start-up)."""
+        if self._db is None:
+            import sqlite_utils
+
+            self._db = sqlite_utils.Database(self._conn)
+        return self._db
 
     def close(self) -> None:
         with contextlib.suppress(sqlite3.Error):
@@ -160,7 +176,9 @@ class Store:
 
     def _query(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[dict[str, Any]]:
         with wrap_storage_errors(self.path):
-            return list(self.db.query(sql, params))
+            cursor = self._conn.execute(sql, params)
+            keys = [d[0] for d in cursor.description]
+            return [dict(zip(keys, row, strict=True)) for row in cursor]
 
     # --- generic records ---------------------------------------------------------------------
     def get(self, record_type: type[T], record_id: str) -> T:

@@ -26,11 +26,11 @@ def qt_catalogue(lang: str = "mn") -> dict[tuple[str, str], str]:
     path = resource_path("locale", lang, "LC_MESSAGES", QT_PO)
     if not path.is_file():
         return {}
-    import polib  # type: ignore[import-untyped]
+    from pemdesk.po import read_po
 
     found: dict[tuple[str, str], str] = {}
-    for entry in polib.pofile(str(path)):
-        if entry.msgctxt and entry.msgstr and not entry.obsolete:
+    for entry in read_po(path):
+        if entry.msgctxt and entry.msgstr:
             found[(entry.msgctxt, entry.msgid)] = entry.msgstr
     return found
 

@@ -76,7 +76,7 @@ def load_site(store: Any, site_id: str) -> SiteRehab:
     from pemdesk.storage import VisitFilter
 
     data.visits = store.list_visits(VisitFilter(site_id=site_id))
-    data.photos = [p for v in data.visits for p in store.visit_detail(v.id).photos]
+    data.photos = rs.site_visit_photos(store, site_id)
     data.photos += [cp.photo for cp in data.covers if cp.photo.visit_id is None]
     data.people = store.list_people()
     return data
