@@ -1,8 +1,10 @@
 """Sites, plots, visits and photo points as one OGC GeoPackage (QGIS, ArcGIS, GDAL open it).
 
-Written through GDAL's own GeoPackage driver (pyogrio, whose wheels carry GDAL), so the file is
-what the specification and QGIS expect: EPSG:4326, one layer per kind, plots as MultiPolygons
-with their stage and the desktop's stage colour, text in UTF-8. Qt-free.
+Written with fudgeo (a small, maintained, pure-Python GeoPackage library over sqlite3; MIT) as the
+OGC specification and QGIS expect: EPSG:4326, one layer per kind with a spatial index, plots as
+MultiPolygons with their stage and the desktop's stage colour, text in UTF-8; GDAL's ``ogrinfo``
+reads it in the tests. (GDAL itself, through pyogrio, did this before and weighed 80 MB in the
+installed program.) Qt-free.
 """
 
 from __future__ import annotations
@@ -82,41 +84,72 @@ def layers(store: Store, f: RecordFilter | None = None) -> dict[str, tuple[str, 
 
 def write_gpkg(store: Store, path: Path | str, f: RecordFilter | None = None) -> dict[str, int]:
     """Write the GeoPackage (replacing the file only when complete); counts per layer."""
-    import numpy as np
-    import pyogrio.raw
-    import shapely
+    from fudgeo import Field, GeoPackage, SpatialReferenceSystem
 
     path = Path(path)
     partial = path.with_name(path.name + ".partial.gpkg")
     partial.unlink(missing_ok=True)
     counts: dict[str, int] = {}
-    first = True
-    for name, (gtype, rows) in layers(store, f).items():
-        columns = [k for k in (rows[0] if rows else _empty_columns(name)) if k != "_geom"]
-        fields = [_column(rows, c) for c in columns]
-        geometry = np.array([shapely.to_wkb(r["_geom"]) for r in rows], dtype=object)
-        pyogrio.raw.write(str(partial), geometry, fields, columns, layer=name, driver="GPKG",
-                          geometry_type=gtype, crs="EPSG:4326", encoding="UTF-8",
-                          append=not first, promote_to_multi=False)
-        first = False
-        counts[name] = len(rows)
+    gpkg = GeoPackage.create(partial, flavor="EPSG")
+    try:
+        # fudgeo writes GeoPackage 1.4; this file uses nothing newer than 1.3, and GDAL before
+        # 3.7 (Debian 12's QGIS) warns on 1.4 ("may only be partially supported").
+        gpkg.connection.execute(f"PRAGMA user_version = {GPKG_1_3}")
+        srs = SpatialReferenceSystem(name="WGS 84", organization="EPSG", org_coord_sys_id=WGS84,
+                                     definition=WGS84_WKT, srs_id=WGS84)
+        for name, (gtype, rows) in layers(store, f).items():
+            columns = [k for k in (rows[0] if rows else _empty_columns(name)) if k != "_geom"]
+            types = [_field_type(rows, c) for c in columns]
+            fc = gpkg.create_feature_class(
+                name, srs=srs, shape_type=_SHAPES[gtype], geom_name="geom",
+                fields=tuple(Field(c, t) for c, t in zip(columns, types, strict=True)))
+            quoted = ", ".join(f'"{c}"' for c in ["geom", *columns])
+            marks = ", ".join("?" * (len(columns) + 1))
+            with gpkg.connection as conn:
+                conn.executemany(
+                    f"INSERT INTO {fc.escaped_name} ({quoted}) VALUES ({marks})",
+                    ([_geometry(r["_geom"]), *(_value(r.get(c), t) for c, t in
+                                               zip(columns, types, strict=True))] for r in rows))
+            counts[name] = len(rows)
+    finally:
+        gpkg.connection.close()
     partial.replace(path)
     return counts
+
+
+WGS84 = 4326
+GPKG_1_3 = 10300
+WGS84_WKT = (
+    'GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563,'
+    'AUTHORITY["EPSG","7030"]],AUTHORITY["EPSG","6326"]],PRIMEM["Greenwich",0,'
+    'AUTHORITY["EPSG","8901"]],UNIT["degree",0.0174532925199433,AUTHORITY["EPSG","9122"]],'
+    'AXIS["Latitude",NORTH],AXIS["Longitude",EAST],AUTHORITY["EPSG","4326"]]'
+)
+_SHAPES = {"Point": "POINT", "MultiPolygon": "MULTIPOLYGON"}
+
+
+def _geometry(geom: Any) -> Any:
+    from fudgeo.geometry import MultiPolygon, Point
+
+    if geom.geom_type == "Point":
+        return Point(x=geom.x, y=geom.y, srs_id=WGS84)
+    return MultiPolygon([[list(p.exterior.coords), *(list(i.coords) for i in p.interiors)]
+                         for p in geom.geoms], srs_id=WGS84)
 
 
 def _empty_columns(layer: str) -> list[str]:
     return ["id", "site_id", "name"] if layer != "sites" else ["id", "name_mn"]
 
 
-def _column(rows: list[dict[str, Any]], column: str) -> Any:
-    import numpy as np
-
-    values = [r.get(column) for r in rows]
-    present = [v for v in values if v is not None]
+def _field_type(rows: list[dict[str, Any]], column: str) -> str:
+    """INTEGER when every value is a whole number, DOUBLE for other numbers, else TEXT."""
+    present = [r.get(column) for r in rows if r.get(column) is not None]
     if present and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in present):
-        if all(isinstance(v, int) for v in present):
-            return np.array([v if v is not None else 0 for v in values], dtype=np.int64) \
-                if len(present) == len(values) else \
-                np.array([float(v) if v is not None else np.nan for v in values], dtype=np.float64)
-        return np.array([float(v) if v is not None else np.nan for v in values], dtype=np.float64)
-    return np.array(["" if v is None else str(v) for v in values], dtype=object)
+        return "INTEGER" if all(isinstance(v, int) for v in present) else "DOUBLE"
+    return "TEXT"
+
+
+def _value(value: Any, field_type: str) -> Any:
+    if value is None:
+        return None  # NULL: an unknown number stays unknown (was 0 or NaN through GDAL)
+    return str(value) if field_type == "TEXT" else value
