@@ -21,6 +21,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pemdesk.collation import mongolian_sort_key
 from pemdesk.errors import InvalidInput, NotFound
 
 if TYPE_CHECKING:
@@ -29,23 +30,6 @@ if TYPE_CHECKING:
 __all__ = ["UB_CODE", "Aimag", "Gazetteer", "Soum", "mongolian_sort_key", "name"]
 
 UB_CODE = "MN-1"
-
-# Mongolian Cyrillic alphabet order; plain code-point order would put Ө and Ү after Я.
-_MN_ALPHABET = "аәбвгдеёжзийклмноөпрстуүфхһцчшщъыьэюя"
-_MN_ORDER = {ch: i for i, ch in enumerate(_MN_ALPHABET)}
-
-
-def mongolian_sort_key(text: str) -> tuple[tuple[int, int | str], ...]:
-    """Sort key that orders Cyrillic text the Mongolian way (… О Ө П … У Ү Ф …)."""
-    key: list[tuple[int, int | str]] = []
-    for ch in text.casefold():
-        if ch in _MN_ORDER:
-            key.append((1, _MN_ORDER[ch]))
-        elif ch in " -":
-            key.append((0, 0))
-        else:
-            key.append((2, ch))
-    return tuple(key)
 
 
 @dataclass(frozen=True, slots=True)

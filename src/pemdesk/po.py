@@ -30,6 +30,8 @@ def _unquote(text: str, path: Path, number: int) -> str:
     text = text.strip()
     if len(text) < 2 or text[0] != '"' or text[-1] != '"':
         raise ValueError(f"{path}:{number}: expected a quoted string, got {text!r}")
+    if "\\" not in text:
+        return text[1:-1]
     return _ESCAPE.sub(lambda m: _ESCAPES.get(m.group(1), m.group(0)), text[1:-1])
 
 

@@ -641,9 +641,10 @@ class MainWindow(QMainWindow):
         self.status_sync.setText(_("Last sync: {when}").format(when=when))
 
     def _matching_rows(self) -> list[SiteRow]:
-        from pemdesk.search import matches
-
         query = self.search.text().strip()
+        if query:
+            from pemdesk.search import matches
+
         stage = self.stage_filter.currentData()
         rows = []
         for row in self._site_rows:
@@ -667,11 +668,13 @@ class MainWindow(QMainWindow):
         return rows
 
     def _fill_tree(self) -> None:
-        from pemdesk.gazetteer import mongolian_sort_key
+        self.tree_model.clear()
+        if not self._site_rows:
+            return  # nothing read yet (the window is being built) or no sites
+        from pemdesk.collation import mongolian_sort_key
 
         lang = i18n.get_language()
         name = 1 if lang == "mn" else 2
-        self.tree_model.clear()
         aimags: dict[str, QStandardItem] = {}
         soums: dict[str, QStandardItem] = {}
         current_item = None
