@@ -296,14 +296,22 @@ class MainWindow(QMainWindow):
         self.retranslate()
         self.plugins_ready = False
         self.plugin_failures: list[str] = []  # "module:function: error" (the self-test reads it)
+        self._plugin_loader: Any = None
         if plugins_later:
             from pemdesk.ui.plugin_loader import PluginLoader
 
             self._plugin_loader = PluginLoader(PLUGINS, self)
             self._plugin_loader.ready.connect(self._run_plugins)
-            self._plugin_loader.start()
+            # Imported once the site tree is filled (their imports would otherwise share the
+            # interpreter with the first read of the store); at the latest after a second.
+            QTimer.singleShot(1000, self._start_plugin_loader)
         else:
             self._run_plugins()
+
+    def _start_plugin_loader(self) -> None:
+        loader, self._plugin_loader = self._plugin_loader, None
+        if loader is not None:
+            loader.start()
 
     # --- extension points ------------------------------------------------------------------
     def add_tab(self, widget: QWidget, title: str) -> int:
@@ -534,11 +542,16 @@ class MainWindow(QMainWindow):
         def first(store: Store) -> tuple[bool, Overview]:
             return store.is_empty(), load_overview(store, with_counts=False)
 
-        self.ops.run(first, self._after_first_load)
+        def failed(exc: BaseException) -> None:
+            self._start_plugin_loader()
+            show_error(self, exc)
+
+        self.ops.run(first, self._after_first_load, failed)
 
     def _after_first_load(self, result: tuple[bool, Overview]) -> None:
         empty, overview = result
         self._got_overview(overview)
+        self._start_plugin_loader()
         self.ops.run(lambda store: store.visit_counts_by_site(), self._got_counts)
         if empty and self.demo:
             self.load_demo()
