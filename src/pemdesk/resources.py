@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 from functools import cache
-from importlib import resources as importlib_resources
 from pathlib import Path
 
 
@@ -21,7 +20,9 @@ def resources_root() -> Path:
         candidate = Path(frozen_base) / "pemdesk" / "resources"
         if candidate.is_dir():
             return candidate
-    packaged = Path(str(importlib_resources.files("pemdesk"))) / "resources"
+    # the package's own folder (what importlib.resources.files("pemdesk") gives for a package
+    # on disk, without importing importlib.resources at start-up)
+    packaged = Path(__file__).resolve().parent / "resources"
     if packaged.is_dir():
         return packaged
     checkout = Path(__file__).resolve().parents[2] / "resources"

@@ -9,8 +9,6 @@ from enum import Enum
 from typing import Any, TypeVar, get_type_hints
 
 from pemdesk import model
-from pemdesk.cases import records as cases
-from pemdesk.rehab import records as rehab
 
 T = TypeVar("T")
 
@@ -25,19 +23,32 @@ TABLE_OF: dict[type, str] = {
     model.PhotoPoint: "photo_point",
     model.Photo: "photo",
     model.Track: "track",
-    rehab.RehabTarget: "rehab_target",
-    rehab.StageChange: "plot_stage_change",
-    rehab.Acceptance: "plot_acceptance",
-    rehab.PhotoCover: "photo_cover",
-    cases.FindingCase: "finding_case",
-    cases.FindingStep: "finding_step",
-    cases.Grievance: "grievance",
-    cases.Complainant: "grievance_complainant",
-    cases.Commitment: "emp_commitment",
-    cases.Assessment: "commitment_assessment",
-    cases.SignOff: "signoff",
     model.Waypoint: "waypoint",
 }
+
+
+def _add_case_and_rehab_tables() -> None:
+    """The records of the cases and rehabilitation areas, added on first need: the start-up
+    read of sites and plots does not import (and build the dataclasses of) both areas."""
+    from pemdesk.cases import records as cases
+    from pemdesk.rehab import records as rehab
+
+    TABLE_OF.update(
+        {
+            rehab.RehabTarget: "rehab_target",
+            rehab.StageChange: "plot_stage_change",
+            rehab.Acceptance: "plot_acceptance",
+            rehab.PhotoCover: "photo_cover",
+            cases.FindingCase: "finding_case",
+            cases.FindingStep: "finding_step",
+            cases.Grievance: "grievance",
+            cases.Complainant: "grievance_complainant",
+            cases.Commitment: "emp_commitment",
+            cases.Assessment: "commitment_assessment",
+            cases.SignOff: "signoff",
+        }
+    )
+
 
 # Fields that are GeoJSON dicts stored as JSON text.
 GEOMETRY_FIELDS = frozenset({"boundary", "geometry"})
@@ -49,7 +60,11 @@ LINK_FIELDS = frozenset({"plot_ids"})
 
 
 def table_of(record_type: type) -> str:
-    return TABLE_OF[record_type]
+    table = TABLE_OF.get(record_type)
+    if table is None:
+        _add_case_and_rehab_tables()
+        table = TABLE_OF[record_type]  # KeyError: not a record type
+    return table
 
 
 _COLUMN_FIELDS: dict[type, tuple[str, ...]] = {}
