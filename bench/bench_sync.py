@@ -15,6 +15,7 @@ import os
 import random
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -245,11 +246,10 @@ def bench_photos(tmp: Path) -> None:
         server.stop()
 
 
-def _flood_attack(url: str, rounds: int) -> list[int]:
+def _flood_attack(url: str, rounds: int, body: bytes) -> list[int]:
     """One attacker (its own process): ``rounds`` unsigned pushes of a zstd bomb."""
     from pemdesk.sync import protocol as p
 
-    body = p.compress(b"0" * (60 * 1024 * 1024), "zstd")
     out = []
     with httpx.Client(timeout=60) as http:
         for _ in range(rounds):
@@ -259,28 +259,59 @@ def _flood_attack(url: str, rounds: int) -> list[int]:
     return out
 
 
+def _attacker_ready(_n: int) -> None:
+    """Start a pool process and load what an attack needs, before the clock starts.
+
+    Real attackers are other machines; here they share the server's 2 cores, so they run at the
+    lowest priority: what they spend on building and sending requests is not the server's time."""
+    import pemdesk.sync.protocol  # noqa: F401
+
+    if hasattr(os, "nice"):
+        os.nice(19)
+
+    time.sleep(0.3)  # long enough that every process of the pool gets one
+
+
 def bench_hostile_flood(tmp: Path) -> None:
     """Issue 11: 20 unauthenticated requests at once, each ~60 KB of zstd that would inflate
-    to 60 MB (3 rounds, 20 attacker processes); server peak RSS and the slowest /v1/info."""
+    to 60 MB (3 rounds, 20 attacker processes); server peak RSS and the slowest /v1/info, with
+    the same /v1/info figures without the flood beside them."""
     from concurrent.futures import ProcessPoolExecutor
 
+    from pemdesk.sync import protocol as p
+
+    # The bomb is made once, and the 20 attacker processes are started before the clock: their
+    # own start-up and compression (60 x 60 MB of zstd) would otherwise take the 2 cores from
+    # the server and from this measuring process, and the figure would not be the server's.
+    body = p.compress(b"0" * (60 * 1024 * 1024), "zstd")
     server = Server(tmp / "server-flood")
     try:
-        worst = 0.0
         with ProcessPoolExecutor(20) as pool, httpx.Client(timeout=60) as http:
-            futures = [pool.submit(_flood_attack, server.url, 3) for _ in range(20)]
+            list(pool.map(_attacker_ready, range(20)))
+            quiet = []  # the same measurement with no attack: what the machine itself allows
+            for _ in range(100):
+                start = time.perf_counter()
+                http.get(f"{server.url}/v1/info")
+                quiet.append(time.perf_counter() - start)
+                time.sleep(0.005)
+            futures = [pool.submit(_flood_attack, server.url, 3, body) for _ in range(20)]
+            flood = []
             while not all(f.done() for f in futures):
                 start = time.perf_counter()
                 http.get(f"{server.url}/v1/info")
-                worst = max(worst, time.perf_counter() - start)
+                flood.append(time.perf_counter() - start)
                 time.sleep(0.005)
             codes = {c for f in futures for c in f.result()}
+        worst = max(flood)
         status = Path(f"/proc/{server.proc.pid}/status").read_text()
         peak = next(int(x.split()[1]) for x in status.splitlines() if x.startswith("VmHWM")) / 1024
         row("server peak RSS under 20 unauthenticated 60 MB-inflating requests (x3)",
             f"{peak:.0f} MB, all answered {sorted(codes)}", "< 200 MB", peak < 200 and codes == {401})
-        row("/v1/info during that flood", f"{worst * 1000:.0f} ms (slowest)", "< 100 ms",
-            worst < 0.1)
+        row("/v1/info during that flood",
+            f"{worst * 1000:.0f} ms slowest, median {statistics.median(flood) * 1000:.1f} ms of "
+            f"{len(flood)} (without the flood: slowest {max(quiet) * 1000:.0f} ms, median "
+            f"{statistics.median(quiet) * 1000:.1f} ms; load {os.getloadavg()[0]:.1f})",
+            "< 100 ms", worst < 0.1)
     finally:
         server.stop()
 
