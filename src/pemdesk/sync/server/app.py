@@ -11,6 +11,7 @@ import json
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
+import anyio
 from fastapi import FastAPI, Header, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse
@@ -22,6 +23,9 @@ from pemdesk.ids import utc_now
 from pemdesk.sync import protocol as p
 from pemdesk.sync.protocol import ErrorCode, ProtocolError
 from pemdesk.sync.server.store import Device, ServerStore
+
+# Request bodies inflated and parsed at once (the others wait their turn, off the event loop).
+BODY_WORKERS = 2
 
 
 # --- wire models (documentation of the bodies; decoding is protocol.decode_body) --------------
@@ -71,6 +75,7 @@ def create_app(store: ServerStore) -> FastAPI:
     app.state.store = store
     app.state.tls_fingerprint = None  # set by the CLI when it serves HTTPS
     signer = store.signing_key
+    body_work = anyio.Semaphore(BODY_WORKERS)
 
     def sign_answer(request: Request, status: int, raw: bytes, headers: dict[str, str]) -> None:
         """Sign the answer to a device's request (the laptop checks it with the pinned key)."""
@@ -79,7 +84,7 @@ def create_app(store: ServerStore) -> FastAPI:
             message = p.response_signing_message(nonce, status, raw)
             headers[p.H_SERVER_SIG] = signer.sign(message).signature.hex()
 
-    def reply(request: Request, value: Any, status: int = 200) -> Response:
+    def encode_reply(request: Request, value: Any, status: int) -> Response:
         accept = request.headers.get("accept-encoding", "")
         encoding = "zstd" if "zstd" in accept else "gzip" if "gzip" in accept else "identity"
         raw = json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
@@ -87,6 +92,10 @@ def create_app(store: ServerStore) -> FastAPI:
         headers = {"content-encoding": encoding} if encoding != "identity" else {}
         sign_answer(request, status, raw, headers)
         return Response(body, status_code=status, media_type="application/json", headers=headers)
+
+    async def reply(request: Request, value: Any, status: int = 200) -> Response:
+        """The answer encoded, compressed and signed off the event loop (a pull page is MBs)."""
+        return await run_in_threadpool(encode_reply, request, value, status)
 
     @app.exception_handler(ProtocolError)
     async def _protocol_error(request: Request, exc: ProtocolError) -> Response:
@@ -163,11 +172,18 @@ def create_app(store: ServerStore) -> FastAPI:
                                 "Content-Digest")
         return raw
 
+    def decode(raw: bytes, encoding: str | None, limit: int) -> Any:
+        return p.parse_json(p.decompress(raw, encoding, limit))
+
     async def json_body(request: Request, limit: int = p.MAX_SMALL_BODY_BYTES, *,
                         signed: bool = True) -> Any:
+        """Read, then inflate and parse off the event loop, at most ``BODY_WORKERS`` bodies at
+        once (each may inflate to ``limit``): the loop keeps answering cheap requests
+        (``/v1/info``, refusals) and the memory of concurrent bodies stays bounded."""
         raw = await read_body(request, min(limit, p.MAX_COMPRESSED_BYTES), signed=signed)
-        data = p.decompress(raw, request.headers.get("content-encoding"), limit)
-        return await run_in_threadpool(p.parse_json, data)
+        async with body_work:
+            return await run_in_threadpool(decode, raw, request.headers.get("content-encoding"),
+                                           limit)
 
     @app.get("/v1/info")
     async def info() -> dict[str, Any]:
@@ -188,7 +204,7 @@ def create_app(store: ServerStore) -> FastAPI:
             raise ProtocolError(ErrorCode.BAD_REQUEST, "bad enrolment request") from exc
         result = await run_in_threadpool(store.enroll, data.code, data.public_key, data.name,
                                          data.app_version)
-        return reply(request, result)
+        return await reply(request, result)
 
     @app.post("/v1/sync/hello", openapi_extra=_doc_body(HelloIn))
     async def hello(request: Request) -> Response:
@@ -197,7 +213,7 @@ def create_app(store: ServerStore) -> FastAPI:
         body = await json_body(request)
         app_version = body.get("app_version", "") if isinstance(body, dict) else ""
         result = await run_in_threadpool(store.hello, device, str(app_version))
-        return reply(request, result)
+        return await reply(request, result)
 
     @app.post("/v1/sync/push", openapi_extra=_doc_body(PushIn))
     async def push(request: Request) -> Response:
@@ -207,7 +223,7 @@ def create_app(store: ServerStore) -> FastAPI:
         if not isinstance(body, dict) or not isinstance(body.get("ops"), list):
             raise ProtocolError(ErrorCode.BAD_REQUEST, "expected {ops: [...]}")
         result = await run_in_threadpool(store.apply_push, device.device_id, body["ops"], "http")
-        return reply(request, result.body())
+        return await reply(request, result.body())
 
     @app.get("/v1/sync/pull")
     async def pull(request: Request, scope: str = p.SCOPE_ALL,
@@ -218,7 +234,7 @@ def create_app(store: ServerStore) -> FastAPI:
         page = await run_in_threadpool(store.changes_since, scope, after, limit,
                                        device.role == "coordinator",
                                        (device.monitor_id, device.role))
-        return reply(request, page.body())
+        return await reply(request, page.body())
 
     @app.post("/v1/blobs/have", openapi_extra=_doc_body(HaveIn))
     async def have(request: Request) -> Response:
@@ -229,7 +245,7 @@ def create_app(store: ServerStore) -> FastAPI:
         if not isinstance(hashes, list) or len(hashes) > 10_000:
             raise ProtocolError(ErrorCode.BAD_REQUEST, "expected {sha256: [...]}")
         missing = await run_in_threadpool(store.blobs_missing, hashes)
-        return reply(request, {"missing": missing})
+        return await reply(request, {"missing": missing})
 
     @app.post("/v1/blobs/uploads", status_code=201)
     async def upload_create(
@@ -305,7 +321,7 @@ def create_app(store: ServerStore) -> FastAPI:
         device = await authed(request)
         if device.role != "coordinator":
             raise ProtocolError(ErrorCode.FORBIDDEN, "coordinators only")
-        return reply(request, {"conflicts": await run_in_threadpool(store.conflicts)})
+        return await reply(request, {"conflicts": await run_in_threadpool(store.conflicts)})
 
     @app.get("/v1/receipts")
     async def receipts(request: Request) -> Response:
@@ -313,7 +329,7 @@ def create_app(store: ServerStore) -> FastAPI:
         from pemdesk.sync.server.seal_receipts import for_device
 
         device = await authed(request)
-        return reply(request, {"receipts": await run_in_threadpool(for_device, store, device)})
+        return await reply(request, {"receipts": await run_in_threadpool(for_device, store, device)})
 
     return app
 
