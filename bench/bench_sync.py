@@ -280,7 +280,8 @@ def _cpu_seconds(pid: int) -> float:
 def bench_hostile_flood(tmp: Path, rounds: int = 25) -> None:
     """Issue 11: 20 unauthenticated requests at once, each ~2 KB of zstd that would inflate
     to 60 MB (``rounds`` rounds, 20 attacker processes: 3 rounds last only ~0.15 s); server
-    peak RSS and the slowest /v1/info, with the server's CPU time and the /v1/info figures without the flood beside them."""
+    peak RSS and the slowest /v1/info, with the server's CPU time and the /v1/info figures
+    without the flood beside them."""
     from concurrent.futures import ProcessPoolExecutor
 
     from pemdesk.sync import protocol as p
