@@ -54,3 +54,39 @@ def test_a_broken_line_is_reported_with_its_place(tmp_path: Path) -> None:
     path.write_text('msgid "a"\nmsgstr unquoted\n', encoding="utf-8")
     with pytest.raises(ValueError, match=r"bad.po:2"):
         read_po(path)
+
+
+def test_the_catalogue_cache_is_used_only_while_the_files_are_unchanged(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+
+    from pemdesk import po
+
+    monkeypatch.setattr(po, "cache_dir", lambda: tmp_path / "cache")
+    path = tmp_path / "a.po"
+    path.write_text('msgid "Site"\nmsgstr "Объект"\n', encoding="utf-8")
+    builds: list[int] = []
+
+    def build() -> dict[str, str]:
+        builds.append(1)
+        return {e.msgid: e.msgstr for e in read_po(path)}
+
+    assert po.cached_catalogue("t", [path], build) == {"Site": "Объект"}
+    assert po.cached_catalogue("t", [path], build) == {"Site": "Объект"}
+    assert len(builds) == 1  # the second came from the cache
+    path.write_text('msgid "Site"\nmsgstr "Обьект"\n', encoding="utf-8")  # same size
+    os.utime(path, ns=(1, 1))
+    assert po.cached_catalogue("t", [path], build) == {"Site": "Обьект"}
+    assert len(builds) == 2
+    # a damaged cache file is read past, and replaced
+    (cache,) = (tmp_path / "cache").iterdir()
+    cache.write_bytes(b"\x00garbage")
+    assert po.cached_catalogue("t", [path], build) == {"Site": "Обьект"}
+    assert len(builds) == 3
+    assert po.cached_catalogue("t", [path], build) == {"Site": "Обьект"} and len(builds) == 3
+    # a cache folder that cannot be written: the files are read every time, nothing fails
+    monkeypatch.setattr(po, "cache_dir", lambda: tmp_path / "a.po" / "not a folder")
+    assert po.cached_catalogue("t", [path], build) == {"Site": "Обьект"}
+    # a file that is gone: built without the cache (build() reports the problem itself)
+    assert po.cached_catalogue("t", [tmp_path / "gone.po"], dict) == {}

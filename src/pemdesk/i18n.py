@@ -40,15 +40,20 @@ def _catalogue(lang: str) -> dict[str, str]:
     folder = resource_path("locale", lang, "LC_MESSAGES")
     if not folder.is_dir():
         return {}
-    from pemdesk.po import read_po
+    from pemdesk.po import cached_catalogue, read_po
 
-    merged: dict[str, str] = {}
-    for path in sorted(folder.glob("*.po")):  # one file per area of the program
-        for e in read_po(path):
-            # entries with a context are Qt's own strings (qt.po, see pemdesk.ui.qt_translator)
-            if e.msgstr and "fuzzy" not in e.flags and not e.msgctxt:
-                merged[e.msgid] = e.msgstr
-    return merged
+    files = sorted(folder.glob("*.po"))  # one file per area of the program
+
+    def build() -> dict[str, str]:
+        merged: dict[str, str] = {}
+        for path in files:
+            for e in read_po(path):
+                # entries with a context are Qt's own strings (qt.po, see ui.qt_translator)
+                if e.msgstr and "fuzzy" not in e.flags and not e.msgctxt:
+                    merged[e.msgid] = e.msgstr
+        return merged
+
+    return cached_catalogue(f"program-{lang}", files, build)
 
 
 def _(message: str) -> str:

@@ -9,9 +9,15 @@ entries (``tests/test_po.py`` compares it with polib over every shipped file). P
 
 from __future__ import annotations
 
+import marshal
+import os
 import re
+import sys
+import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 _ESCAPE = re.compile(r"\\(.)")
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\", "a": "\a", "b": "\b",
@@ -85,3 +91,56 @@ def read_po(path: Path | str) -> list[Entry]:
     if fields:
         close()
     return entries
+
+
+# --- a cache of the merged catalogues ------------------------------------------------------------
+# Reading the 15 files costs ~10 ms of every start-up; the merged dictionary, kept with marshal
+# in the user's cache folder, loads in ~0.5 ms. It is used only while every file's name, size
+# and modification time, the folder and the format below are what it was made from.
+CACHE_FORMAT = 1
+
+
+def cache_dir() -> Path:
+    """The user's cache folder for pemdesk (as platformdirs would give it, without its import)."""
+    if sys.platform == "win32":
+        base = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
+    elif sys.platform == "darwin":
+        base = Path.home() / "Library" / "Caches"
+    else:
+        base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return base / "pemdesk"
+
+
+def cached_catalogue(kind: str, files: list[Path], build: Callable[[], dict[Any, str]]) -> dict[Any, str]:
+    """``build()``'s dictionary, from the cache when ``files`` have not changed since it was made.
+
+    A cache that cannot be read or written is ignored (the files are read instead)."""
+    try:
+        stamp: Any = (CACHE_FORMAT, kind, [(str(p), *_stat(p)) for p in files])
+    except OSError:
+        return build()
+    folders = sorted({str(p.parent) for p in files})  # each copy of the program its own file
+    key = zlib.crc32(repr(folders).encode("utf-8"))
+    path = cache_dir() / f"catalogue-{kind}-{key:08x}.marshal"
+    try:
+        with open(path, "rb") as f:
+            saved_stamp, saved = marshal.load(f)
+        if saved_stamp == stamp and isinstance(saved, dict):
+            return saved
+    except (OSError, EOFError, ValueError, TypeError):
+        pass
+    result = build()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        with open(tmp, "wb") as f:
+            marshal.dump((stamp, result), f)
+        os.replace(tmp, path)
+    except (OSError, ValueError):
+        pass
+    return result
+
+
+def _stat(path: Path) -> tuple[int, int]:
+    st = path.stat()
+    return st.st_size, st.st_mtime_ns

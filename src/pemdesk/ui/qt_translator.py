@@ -26,13 +26,16 @@ def qt_catalogue(lang: str = "mn") -> dict[tuple[str, str], str]:
     path = resource_path("locale", lang, "LC_MESSAGES", QT_PO)
     if not path.is_file():
         return {}
-    from pemdesk.po import read_po
+    from pemdesk.po import cached_catalogue, read_po
 
-    found: dict[tuple[str, str], str] = {}
-    for entry in read_po(path):
-        if entry.msgctxt and entry.msgstr:
-            found[(entry.msgctxt, entry.msgid)] = entry.msgstr
-    return found
+    def build() -> dict[tuple[str, str], str]:
+        found: dict[tuple[str, str], str] = {}
+        for entry in read_po(path):
+            if entry.msgctxt and entry.msgstr:
+                found[(entry.msgctxt, entry.msgid)] = entry.msgstr
+        return found
+
+    return cached_catalogue(f"qt-{lang}", [path], build)
 
 
 class PoTranslator(QTranslator):
