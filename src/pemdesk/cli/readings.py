@@ -238,10 +238,5 @@ def cmd_batches(ctx: CommandContext, args: argparse.Namespace) -> int:
 def cmd_remove(ctx: CommandContext, args: argparse.Namespace) -> int:
     from pemdesk.storage import readings as rs
 
-    found = ctx.store._query("SELECT count FROM reading_batch WHERE id = ? AND _deleted = 0",
-                             [args.batch])
-    if not found:
-        raise InvalidInput("Ийм оруулга олдсонгүй.", "No such import batch.", detail=args.batch)
-    rs.delete_batch(ctx.store, args.batch)
-    print(_("{n} readings removed").format(n=found[0]["count"]))
+    print(_("{n} readings removed").format(n=rs.remove_import(ctx.store, args.batch)))
     return 0

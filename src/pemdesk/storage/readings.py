@@ -313,6 +313,16 @@ def expand_pending(store: Store) -> int:
     return rows
 
 
+def remove_import(store: Store, batch_id: str) -> int:
+    """Undo one import (CLI ``readings remove`` and the desktop alike); the readings it removed."""
+    found = store._query("SELECT count FROM reading_batch WHERE id = ? AND _deleted = 0",
+                         [batch_id])
+    if not found:
+        raise InvalidInput("Ийм оруулга олдсонгүй.", "No such import batch.", detail=batch_id)
+    delete_batch(store, batch_id)
+    return int(found[0]["count"])
+
+
 def delete_batch(store: Store, batch_id: str) -> None:
     """Undo an import: the batch is marked deleted (synced) and its rows removed."""
     with store.atomic():
