@@ -151,3 +151,81 @@ def test_admin_seals_reports_a_tampered_visit(live_server: LiveServer, tmp_path:
     assert report["status"] == "CHANGED"
     assert any(c.endswith(".description") for c in report["changes"])
     a.close()
+
+
+def _tamper(live_server: LiveServer, entity: str, rid: str, **changes: object) -> None:
+    """Edit a record's data straight in the server's database (SQLite or PostgreSQL)."""
+    store = live_server.store
+    with store.db.transaction() as conn:
+        row = store.db.one(conn, "SELECT data FROM record WHERE entity = ? AND id = ?",
+                           [entity, rid])
+        data = json.loads(row[0])
+        for key, value in changes.items():
+            if value is _DROP:
+                data.pop(key, None)
+            else:
+                data[key] = value
+        store.db.execute(conn, "UPDATE record SET data = ? WHERE entity = ? AND id = ?",
+                         [json.dumps(data), entity, rid])
+
+
+_DROP = object()
+
+
+def test_admin_seals_compares_the_format_2_sections_field_by_field(
+        live_server: LiveServer, tmp_path: Path) -> None:
+    """Sign-offs, commitment assessments and finding cases (seal format 2): each tampered
+    field of each record is named (a dropped field too), nothing else."""
+    from pemdesk import model, seal, visits
+    from pemdesk.cases.records import (
+        Assessment,
+        AssessmentResult,
+        Commitment,
+        FindingCase,
+        Party,
+        SignKind,
+        SignOff,
+    )
+    from pemdesk.storage import cases as cs
+
+    a = enrolled(live_server, tmp_path / "a", "А")
+    site = new_site(a)
+    person = new_person(a)
+    visit = new_visit(a, site.id, person.id)
+    visit.purpose = "шалгалт"
+    a.save(visit)
+    a.save(model.Participant(visit_id=visit.id, person_id=person.id, role=person.role))
+    finding = new_finding(a, visit.id)
+    case = cs.save_case(a, FindingCase(finding.id, visit.id, site.id, Party.COMPANY,
+                                       responsible_name="Уурхай ХХК", due_on="2026-06-01"))
+    commitment = cs.save_commitment(a, Commitment(site.id, 2026, "Тоос дарах", target="2 удаа"))
+    assessment = cs.save_assessment(a, Assessment(commitment.id, visit.id,
+                                                  AssessmentResult.PARTLY, note="Хагас"))
+    signoff = cs.save_signoff(a, SignOff(visit.id, "Компани", SignKind.DISSENT,
+                                         party=Party.COMPANY, reason="Манайх биш",
+                                         typed_name="Болд"))
+    cs.save_signoff(a, SignOff(visit.id, person.name, SignKind.TYPED, typed_name=person.name,
+                               party=Party.COMMITTEE, person_id=person.id))
+    visits.finish_visit(a, visit.id)
+    with client_for(a) as client:
+        client.sync()
+    sealed = json.loads(live_server.store.dump()["visit_seal"][visit.id]["document"])
+    assert sealed["format"] == seal.SEAL_FORMAT_2 and sealed["signoffs"]
+    done = admin(live_server, "seals", "--json")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert json.loads(done.stdout)[0]["status"] == "unchanged"
+
+    _tamper(live_server, "signoff", signoff.id, reason="Зөвшөөрсөн", party="committee")
+    _tamper(live_server, "commitment_assessment", assessment.id, result="met")
+    _tamper(live_server, "finding_case", case.id, due_on="2027-01-01", responsible_name=_DROP)
+    _tamper(live_server, "finding_case", case.id, responsible_party="soum")
+    done = admin(live_server, "seals", "--json")
+    assert done.returncode == 3, done.stdout + done.stderr
+    changes = set(json.loads(done.stdout)[0]["changes"])
+    assert {f"signoff {signoff.id}.reason", f"signoff {signoff.id}.party",
+            f"commitment_assessment {assessment.id}.result",
+            f"finding_case {case.id}.due_on",
+            f"finding_case {case.id}.responsible_party"} <= changes, changes
+    assert f"finding_case {case.id}.responsible_name" in changes  # the key dropped
+    assert not any(c.startswith(("observation", "participant", "visit")) for c in changes)
+    a.close()

@@ -277,6 +277,9 @@ def resolve_conflict(server: ServerStore, conflict_id: str, keep: str) -> dict[s
 # --- seals against the records the server holds now ------------------------------------------
 SEALED_ENTITIES = {"participants": "participant", "observations": "observation",
                    "findings": "finding", "photos": "photo"}
+# Format 2 (pemdesk-seal-2) also seals these sections: compared only when the seal has them.
+SEALED_ENTITIES_2 = {"signoffs": "signoff", "assessments": "commitment_assessment",
+                     "finding_cases": "finding_case", "finding_steps": "finding_step"}
 UNCHANGED, CHANGED = "unchanged", "CHANGED"
 
 
@@ -303,7 +306,9 @@ def seal_changes(server: ServerStore) -> list[dict[str, Any]]:
         else:
             changes += [f"visit.{f}" for f in seal.VISIT_FIELDS if f != "id" and f in sealed_visit
                         and seal._norm(f, visit.get(f)) != sealed_visit[f]]
-        for section, entity in SEALED_ENTITIES.items():
+        sections = dict(SEALED_ENTITIES)
+        sections.update({k: v for k, v in SEALED_ENTITIES_2.items() if k in document})
+        for section, entity in sections.items():
             records = dump.get(entity, {})
             sealed = {str(r.get("id")): r for r in document.get(section, [])}
             for rid, sealed_row in sealed.items():
@@ -311,12 +316,25 @@ def seal_changes(server: ServerStore) -> list[dict[str, Any]]:
                 if current is None or current.get("_deleted"):
                     changes.append(f"{entity} {rid}: removed")
                     continue
-                changes += [f"{entity} {rid}.{f}" for f, v in sealed_row.items()
-                            if f not in ("id", "person_name") and f in current
-                            and seal._norm(f, current.get(f)) != v]
+                # A field the seal holds but the record lacks (dropped on the server) is a
+                # change too; person_name is a later correction of the person, not sealed data.
+                changes += [f"{entity} {rid}.{f}" for f, v in sorted(sealed_row.items())
+                            if f not in ("id", "person_name")
+                            and _sealed_value(f, current.get(f)) != v]
             added = [rid for rid, r in records.items() if r.get("visit_id") == vid
                      and not r.get("_deleted") and rid not in sealed]
             changes += [f"{entity} {rid}: added after sealing" for rid in sorted(added)]
         out.append({"visit_id": vid, "status": CHANGED if changes else UNCHANGED,
                     "changes": changes})
     return out
+
+
+def _sealed_value(field: str, value: Any) -> Any:
+    """A value as the seal holds it (numbers normalised; a value that cannot be sealed, e.g. a
+    non-finite number, never equals a sealed one)."""
+    from pemdesk import seal
+
+    try:
+        return seal._norm(field, value)
+    except ValueError:
+        return object()
