@@ -256,6 +256,49 @@ def test_bad_values_are_refused_and_reach_nobody(live_server: LiveServer, bystan
 
 
 # --- 5. server-owned fields, forged clocks, conflict details ---------------------------------
+def _person(name: str) -> dict[str, Any]:
+    return {"name": name, "role": "monitor", "organisation": "", "phone": "", "notes": "",
+            "created_at": "2026-06-01T00:00:00.000Z", "updated_at": "2026-06-01T00:00:00.000Z",
+            "extra": "{}", "_version": 0, "_deleted": 0, "_conflict": 0}
+
+
+def test_created_by_is_write_once_and_cannot_claim_another_monitor(
+        live_server: LiveServer, bystander: Store) -> None:
+    """A visit's author (``created_by``, sealed) cannot be rewritten by a patch, and another
+    monitor's device cannot author a visit as someone else's person: refused, nothing applied."""
+    bat, dorj = RawDevice(live_server, "Бат"), RawDevice(live_server, "Дорж")
+    sid, p_bat, p_dorj, vid = new_id(), new_id(), new_id(), new_id()
+    assert [r["status"] for r in bat.push(
+        create("site", sid, site_fields()), create("person", p_bat, _person("Бат")),
+        create("person", p_dorj, _person("Дорж")),
+        create("visit", vid, visit_fields(sid, created_by=p_bat)))] == ["applied"] * 4
+    before = live_server.store.dump()
+    results = bat.push(patch("visit", vid, {"created_by": p_dorj}),
+                       patch("visit", vid, {"created_by": None}),
+                       patch("visit", vid, {"created_by": p_dorj, "notes": "миний"}))
+    assert [(r["status"], r.get("reason")) for r in results] == [
+        ("rejected", "write_once:created_by")] * 3
+    # Another monitor's device claims Бат's authorship on a new visit (and via a re-create).
+    stolen, own = new_id(), new_id()
+    results = dorj.push(create("visit", stolen, visit_fields(sid, created_by=p_bat)),
+                        create("visit", vid, visit_fields(sid, created_by=p_dorj)),
+                        create("visit", own, visit_fields(sid, created_by=p_dorj)))
+    assert [(r["status"], r.get("reason")) for r in results] == [
+        ("rejected", "not_author:created_by"), ("rejected", results[1].get("reason")),
+        ("applied", None)]
+    assert str(results[1].get("reason")).startswith(("write_once:", "not_owner"))
+    after = live_server.store.dump()
+    assert after["visit"][vid] == before["visit"][vid]
+    assert stolen not in after["visit"] and after["visit"][own]["created_by"] == p_dorj
+    # Бат's own device may go on authoring visits as Бат; Бат's device cannot take Дорж's.
+    results = bat.push(create("visit", new_id(), visit_fields(sid, created_by=p_bat)),
+                       create("visit", new_id(), visit_fields(sid, created_by=p_dorj)))
+    assert [(r["status"], r.get("reason")) for r in results] == [
+        ("applied", None), ("rejected", "not_author:created_by")]
+    bat.close(), dorj.close()
+    still_serving(live_server, bystander)
+
+
 def test_clocks_do_not_decide_and_conflicts_stay_with_coordinators(
         live_server: LiveServer, bystander: Store) -> None:
     a, b = RawDevice(live_server, "А"), RawDevice(live_server, "Б")

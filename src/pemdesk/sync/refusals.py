@@ -12,6 +12,10 @@ from dataclasses import dataclass
 _TEXT: dict[str, tuple[str, str]] = {
     "not_owner": ("Энэ бичлэг өөр мониторынх тул таны засварыг хүлээж аваагүй.",
                   "This record belongs to another monitor, so your edit was not accepted."),
+    "not_author": ("Үзлэгийн зохиогчоор өөр мониторын хүнийг заасан тул хүлээж аваагүй "
+                   "(тохиргоонд өөрийн нэрээ шалгана уу).",
+                   "The visit names another monitor's person as its author, so it was not "
+                   "accepted (check your own name in the settings)."),
     "visit_finished": ("Үзлэг дуусч лацлагдсан тул өөрчлөх боломжгүй. Засвар хийх бол шинэ "
                        "хувилбар (засвар) үүсгэнэ үү.",
                        "The visit is finished and sealed, so it cannot change. To correct it, "

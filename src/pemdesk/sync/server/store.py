@@ -827,6 +827,17 @@ class _Applier:
             self.db.execute(self.conn, "UPDATE counter SET value = ? WHERE name = 'seq'", [self.seq])
         return results
 
+    def _author_of(self, person_id: str) -> str | None:
+        """The monitor whose visits name ``person_id`` as ``created_by`` (None if none do)."""
+        pattern = "%" + person_id.replace("\\", "\\\\").replace("%", "\\%").replace(
+            "_", "\\_") + "%"
+        for owner, data in self.db.query(
+                self.conn, "SELECT owner_monitor, data FROM record WHERE entity = 'visit' AND "
+                "owner_monitor IS NOT NULL AND data LIKE ? ESCAPE '\\'", [pattern]):
+            if json.loads(data).get("created_by") == person_id:
+                return str(owner)
+        return None
+
     def _parent_ids(self, ent: Entity, op: Op, rec: dict[str, Any] | None,
                     fields: dict[str, Any]) -> tuple[str | None, str | None]:
         """(old, new) id of the record's parent (the visit that owns it), either may be None."""
@@ -873,6 +884,14 @@ class _Applier:
             changed = any(rec["data"].get(k) != v for k, v in fields.items() if k != "updated_at")
             if kind not in ("create",) or changed:
                 raise Invalid("sealed_record")
+        if ent.name == "visit" and kind == "create" and rec is None \
+                and isinstance(fields.get("created_by"), str):
+            # ``created_by`` names the laptop's own person record (it is sealed, so the server
+            # cannot rewrite it): the first monitor to author a visit as that person holds it,
+            # and no other monitor's device may claim it afterwards.
+            author = self._author_of(fields["created_by"])
+            if author is not None and author != self.monitor_id:
+                raise Invalid("not_author:created_by")
         # Ownership: the record's own owner, and the owners of its old and new parent.
         old_parent, new_parent = self._parent_ids(ent, op, rec, fields)
         owner = rec["owner"] if rec is not None and rec["owner"] else None
