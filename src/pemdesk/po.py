@@ -96,7 +96,8 @@ def read_po(path: Path | str) -> list[Entry]:
 # --- a cache of the merged catalogues ------------------------------------------------------------
 # Reading the 15 files costs ~10 ms of every start-up; the merged dictionary, kept with marshal
 # in the user's cache folder, loads in ~0.5 ms. It is used only while every file's name, size
-# and modification time, the folder and the format below are what it was made from.
+# and modification time, the folder, the format below and Python's version are what it was made
+# from.
 CACHE_FORMAT = 1
 
 
@@ -116,7 +117,12 @@ def cached_catalogue(kind: str, files: list[Path], build: Callable[[], dict[Any,
 
     A cache that cannot be read or written is ignored (the files are read instead)."""
     try:
-        stamp: Any = (CACHE_FORMAT, kind, [(str(p), *_stat(p)) for p in files])
+        stamp: Any = (
+            CACHE_FORMAT,
+            sys.version_info[:2],  # marshal's format is the interpreter's
+            kind,
+            [(str(p), *_stat(p)) for p in files],
+        )
     except OSError:
         return build()
     folders = sorted({str(p.parent) for p in files})  # each copy of the program its own file
