@@ -22,10 +22,22 @@ def install(window: Any) -> Any:
     window.site_selected.connect(view.show_site)
     window.ops.changed.connect(view.refresh)
     window.add_action(window.menu_file, N_("Import instrument readings…"), view.open_import)
+    window.add_action(window.menu_tools, N_("Instruments…"), lambda: open_register(window))
     window.ops.changed.connect(lambda: show_deployments_on_map(window))
     show_deployments_on_map(window)
     view.show_site(window.current_site_id())
     return view
+
+
+def open_register(window: Any) -> None:
+    from pemdesk.ui.readings.register import InstrumentRegister
+
+    if getattr(window, "instrument_register", None) is None:
+        window.instrument_register = InstrumentRegister(window.ops, window)
+        window.instrument_register.destroyed.connect(
+            lambda: setattr(window, "instrument_register", None))
+    window.instrument_register.show()
+    window.instrument_register.raise_()
 
 
 def deployment_points(store: Any) -> list[tuple[float, float, str]]:

@@ -72,12 +72,17 @@ class ReadingsView(QWidget):
         export_btn.clicked.connect(self.export_csv)
         edit_btn = QPushButton(_("Deployment…"))
         edit_btn.clicked.connect(self.edit_deployment)
+        imports_btn = QPushButton(_("Imports…"))
+        imports_btn.setToolTip(_("The files imported into this deployment; an import can be "
+                                 "removed"))
+        imports_btn.clicked.connect(self.show_imports)
         bar = QHBoxLayout()
         bar.addWidget(QLabel(_("Indicator:")))
         bar.addWidget(self.indicator, 1)
         bar.addWidget(self.corrected)
         bar.addStretch(1)
         bar.addWidget(edit_btn)
+        bar.addWidget(imports_btn)
         bar.addWidget(import_btn)
         bar.addWidget(export_btn)
         self.chart = ReadingsChart()
@@ -252,6 +257,15 @@ class ReadingsView(QWidget):
             self.deployment_dialog.show()
 
         self.window_.ops.run(fetch, show)
+
+    def show_imports(self) -> None:
+        from pemdesk.ui.readings.register import ImportsDialog
+
+        dep = self.current_deployment()
+        if dep:
+            self.imports_dialog = ImportsDialog(self.window_.ops, None, dep, self)
+            self.imports_dialog.finished.connect(lambda _r: self.refresh())
+            self.imports_dialog.show()
 
     def export_csv(self) -> None:
         dep = self.current_deployment()
