@@ -12,18 +12,16 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
-# A regression guard, not the target (200 MB, reported below). 2026-12-05 00:20 UTC: 260 MB
-# unpacked (was 345 MB: GDAL via pyogrio, 88 MB, gone with the fudgeo GeoPackage writer). The largest
-# parts left: Qt 6 libraries 55 MB of which ICU data 31 MB (libicudata, needed by QtCore),
-# numpy's OpenBLAS 24 MB (loaded by numpy itself; pyqtgraph needs numpy), pyproj 32 MB (proj.db
-# 9 MB, libcurl 6 MB), PySide6 bindings 25 MB.
-MAX_MB=${MAX_MB:-270}
+# A regression guard until the 200 MB target (reported below) is met: 2026-12-05 00:28 UTC, 210 MB
+# unpacked (346 MB on 2026-12-04: GDAL for the GeoPackage export, 88 MB, gone with fudgeo; ICU data
+# trimmed to mn/ru/en, libraries stripped, libcurl a stand-in: see installer/pemdesk.spec).
+MAX_MB=${MAX_MB:-215}
 TARGET_MB=200
 OUT=$ROOT/dist/bundle-check
 T_START=$(date +%s)
 
-# Build tools, the way scripts/setup.sh installs OS packages (binutils for PyInstaller, gcc + libc6-dev for
-# the x265 stand-in), when missing.
+# Build tools, the way scripts/setup.sh installs OS packages (binutils for PyInstaller and the trimming,
+# gcc + libc6-dev for the stand-ins and the trimmed ICU data library), when missing.
 if command -v apt-get >/dev/null 2>&1; then
   missing=()
   PYVER=$("$ROOT/.venv/bin/python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
@@ -48,7 +46,11 @@ APP=${APP%/}
 SIZE_MB=$(du -sm "$APP" | cut -f1)
 PACKED_MB=$(du -m "$TARBALL" | cut -f1)
 echo "== bundle: $(basename "$TARBALL"): ${SIZE_MB} MB unpacked, ${PACKED_MB} MB packed"
-if [ "$SIZE_MB" -gt "$MAX_MB" ]; then echo "bundle larger than $MAX_MB MB: failing"; exit 1; fi
+echo "== largest parts (MB):"
+du -sm "$APP"/_internal/* "$APP"/pemdesk | sort -rn | head -n 12 | sed "s|$APP/||"
+if [ "$SIZE_MB" -gt "$MAX_MB" ]; then
+  echo "bundle size: ${SIZE_MB} MB unpacked, larger than $MAX_MB MB: failing"; exit 1
+fi
 
 # No Python from the build machine, and a home folder of its own (no user data touched).
 mkdir -p "$TMP/home" "$OUT"

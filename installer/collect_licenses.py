@@ -57,6 +57,13 @@ pillow-heif section below. pemdesk only reads HEIC: the Linux bundle ships a dec
 stand-in (`installer/linux/x265_stub.c`, our own) instead of the x265 encoder library.
 """
 
+LINUX_BUNDLE_NOTICE = """\
+**Linux bundle, changed parts** (see `installer/pemdesk.spec`): pyproj's libcurl (network grids,
+never used offline) is replaced by a stand-in (`installer/linux/curl_stub.c`, our own); Qt's ICU
+data library (`libicudata`, Unicode-3.0 licence) is rebuilt with the data of Mongolian, Russian
+and English only; libraries other than Qt's and PySide6's are stripped of debugging symbols.
+"""
+
 
 def requirement_closure() -> list[md.Distribution]:
     """The installed distributions pemdesk needs at run time (from pyproject.toml), by name."""
@@ -225,6 +232,8 @@ def build(bundle: Path | None = None) -> str:
     ]
     if "pillow-heif" in by_name:
         lines += [PILLOW_HEIF_NOTICE]
+    if sys.platform.startswith("linux"):
+        lines += [LINUX_BUNDLE_NOTICE]
     lines += [
         "## Summary",
         "",

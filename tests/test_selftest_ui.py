@@ -17,10 +17,11 @@ def test_every_step_passes_and_images_are_not_blank(qtbot, tmp_path: Path) -> No
     report = selftest.run(tmp_path, qt=True)
     assert report.ok, report.text()
     names = [s.name for s in report.steps]
-    assert names[-6:] == [
+    assert names[-7:] == [
         "qt import",
         "qt start",
         "qt fonts",
+        "qt text services",
         "map image",
         "main window",
         "licences",
@@ -29,6 +30,18 @@ def test_every_step_passes_and_images_are_not_blank(qtbot, tmp_path: Path) -> No
         image = QImage(str(tmp_path / name))
         assert not image.isNull() and image.width() > 800
         assert qt_selftest.distinct_colours(image) >= 4
+
+
+def test_text_services_fail_on_code_point_sorting(qtbot, tmp_path: Path, monkeypatch) -> None:
+    """What the bundle's trimmed ICU data must still give: a Qt without collation data sorts by
+    code point (ө, ү after я) and the step says so."""
+    from PySide6.QtCore import QCollator
+
+    checks = qt_selftest.QtChecks(tmp_path, tmp_path)
+    assert "Mongolian sorting" in checks.text_services()
+    monkeypatch.setattr(QCollator, "sortKey", lambda self, text: text)  # type: ignore[misc]
+    with pytest.raises(selftest.SelfTestFailure, match="Mongolian sorting"):
+        checks.text_services()
 
 
 def test_blank_image_is_recognised(qtbot) -> None:

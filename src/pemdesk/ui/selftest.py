@@ -1,6 +1,6 @@
 """The Qt half of ``pemdesk --self-test`` (see ``pemdesk.selftest``) and the start-up probe.
 
-Steps: Qt starts and has the shipped fonts (Өө Үү drawable); the map of the demo data renders to
+Steps: Qt starts and has the shipped fonts (Өө Үү drawable); Mongolian sorting (ICU); the map of the demo data renders to
 an image; the main window opens on the demo folder, fills its sites tree and is grabbed to a PNG
 (under X also the whole screen). Images are checked to be more than a blank fill.
 """
@@ -74,6 +74,22 @@ class QtChecks:
         check(not missing, f"the default font cannot draw {missing}")
         width = metrics.horizontalAdvance(CYRILLIC_SAMPLE)
         return f"default font {actual}, Өө Үү ₮ present, sample {width} px wide"
+
+    def text_services(self) -> str:
+        """Qt's ICU services the bundle keeps (its ICU data is trimmed to mn/ru/en): Mongolian
+        sorting through QCollator (ө after о, ү after у; code-point order would put them last),
+        Mongolian upper case and the Cyrillic legacy encoding windows-1251."""
+        from PySide6.QtCore import QCollator, QLocale, QStringDecoder
+
+        words = ["үүл", "пүрэв", "өндөр", "уул", "оюу", "ёс", "ес", "алт"]
+        collator = QCollator(QLocale("mn_MN"))
+        order = sorted(words, key=collator.sortKey)
+        expected = ["алт", "ес", "ёс", "оюу", "өндөр", "пүрэв", "уул", "үүл"]
+        check(order == expected, f"Mongolian sorting through Qt is {order}")
+        upper = QLocale("mn_MN").toUpper("өвөл үүл")
+        check(upper == "ӨВӨЛ ҮҮЛ", f"Mongolian upper case through Qt is {upper!r}")
+        check(QStringDecoder("windows-1251").isValid(), "Qt cannot decode windows-1251")
+        return "Mongolian sorting and upper case, windows-1251"
 
     def map_image(self) -> str:
         try:
@@ -173,6 +189,7 @@ def run_steps(runner: Runner, data_dir: Path, work: Path) -> None:
     if not runner.step("qt start", checks.start):
         return
     runner.step("qt fonts", checks.fonts)
+    runner.step("qt text services", checks.text_services)
     runner.step("map image", checks.map_image)
     runner.step("main window", checks.window)
     runner.step("licences", checks.licences)
