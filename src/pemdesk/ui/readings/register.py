@@ -41,6 +41,11 @@ def _num(text: str) -> float | None:
     return float(text) if text else None
 
 
+def _utc(stamp: str | None) -> str:
+    """2025-02-28T16:00:00Z → 2025-02-28 16:00 (the column says UTC)."""
+    return (stamp or "")[:16].replace("T", " ")
+
+
 def _table(headers: list[str]) -> QTableWidget:
     table = QTableWidget(0, len(headers))
     table.setHorizontalHeaderLabels(headers)
@@ -102,7 +107,7 @@ class InstrumentRegister(QDialog):
         layout.addWidget(self.table)
         layout.addWidget(self.status)
         layout.addLayout(buttons)
-        self.resize(1000, 420)
+        self.resize(1240, 440)
         self._selection_changed()
         ops.changed.connect(self.refresh)
         self.refresh()
@@ -352,7 +357,7 @@ class ImportsDialog(QDialog):
         layout.addWidget(self.table)
         layout.addWidget(self.status)
         layout.addLayout(bar)
-        self.resize(920, 360)
+        self.resize(1100, 360)
         self._selection_changed()
         self.refresh()
 
@@ -383,8 +388,8 @@ class ImportsDialog(QDialog):
             return
         self.rows = {r["id"]: r for r in rows}
         _fill(self.table, [[r["where"], r["source_name"], format_datetime(r["created_at"]),
-                            str(r["count"]), str(r["flagged"]), _txt(r["first_at"]),
-                            _txt(r["last_at"])] for r in rows], [r["id"] for r in rows])
+                            str(r["count"]), str(r["flagged"]), _utc(r["first_at"]),
+                            _utc(r["last_at"])] for r in rows], [r["id"] for r in rows])
         notes = [self._done] if self._done else []
         if not rows:
             notes.append(_("Nothing imported yet."))
