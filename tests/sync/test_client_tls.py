@@ -80,10 +80,53 @@ def test_https_with_the_pinned_certificate(tls_server: LiveServer, tmp_path: Pat
     with client_for(b) as client:
         client.sync()
     assert b.get(model.Site, site.id).name_mn == site.name_mn
-    # Another certificate at the same address (a server in the middle) is not talked to.
+    # Another certificate at the same address (a server in the middle) is not talked to, and
+    # the laptop says so (not "could not reach the server").
     a.set_meta("sync.tls_cert", _other_certificate(tmp_path))
-    with client_for(a, retries=1) as client, pytest.raises(Offline):
+    with client_for(a, retries=1) as client, pytest.raises(PinMismatch) as caught:
         client.sync()
+    assert not isinstance(caught.value, Offline)
+    assert "not the one this laptop trusts" in caught.value.message("en")
+    assert "итгэдэг гэрчилгээ биш" in caught.value.message("mn")
+
+
+def test_sync_says_when_the_certificate_is_not_the_pinned_one(tmp_path: Path) -> None:
+    """A real HTTPS server on 127.0.0.1 with another certificate than the laptop pinned (the
+    same address, a new data folder: a server in the middle): `pemdesk sync` says so in
+    Mongolian and English, and nothing is sent."""
+    import subprocess
+    import sys
+
+    first = LiveServer(tmp_path / "first", None, args=("--tls",))
+    first.data_dir.mkdir()
+    first.start()
+    a = Store.open(tmp_path / "a")
+    try:
+        enroll(a, first.url, first.code("А"), fingerprint=_fingerprint(first))
+        new_site(a)
+    finally:
+        first.stop()
+    impostor = LiveServer(tmp_path / "impostor", None, args=("--tls",))
+    impostor.port = first.port
+    impostor.data_dir.mkdir()
+    impostor.start()
+    try:
+        assert impostor.url == first.url and _fingerprint(impostor) != _fingerprint(first)
+        a.close()
+        outputs = {}
+        for lang in ("mn", "en"):
+            done = subprocess.run(
+                [sys.executable, "-c", "import sys; from pemdesk.cli import main; "
+                 "sys.exit(main())", "--data-dir", str(tmp_path / "a"),
+                 "--lang", lang, "sync"], capture_output=True, text=True, timeout=120)
+            assert done.returncode != 0
+            outputs[lang] = done.stdout + done.stderr
+        assert "итгэдэг гэрчилгээ биш" in outputs["mn"], outputs
+        assert "not the one this laptop trusts" in outputs["en"], outputs
+        assert "Could not reach" not in outputs["en"]
+        assert impostor.store.dump().get("site", {}) == {}  # nothing reached the impostor
+    finally:
+        impostor.stop()
 
 
 def _other_certificate(tmp_path: Path) -> str:

@@ -39,6 +39,34 @@ class SyncRefused(PemdeskError):
         self.body = body
 
 
+def _certificate_refused(exc: BaseException) -> PemdeskError | None:
+    """PinMismatch when a connection failed because the server's TLS certificate is not the
+    one pinned at enrolment (someone in the middle, another server, a replaced certificate)."""
+    import ssl
+
+    from pemdesk.sync.tls import PinMismatch
+
+    seen: BaseException | None = exc
+    for _ in range(10):
+        if seen is None:
+            return None
+        if isinstance(seen, ssl.SSLCertVerificationError) or (
+                isinstance(seen, ssl.SSLError) and "CERTIFICATE_VERIFY_FAILED" in str(seen)):
+            reason = getattr(seen, "verify_message", "") or str(seen)
+            return PinMismatch(
+                "Серверийн гэрчилгээ энэ компьютерийн итгэдэг гэрчилгээ биш байна: өөр сервер "
+                "эсвэл холболтод хэн нэгэн хөндлөнгөөс оролцож байж магадгүй. Юу ч илгээгээгүй; "
+                "өгөгдөл энэ компьютерт аюулгүй. Сервер гэрчилгээгээ сольсон бол "
+                "зохицуулагчаасаа шинэ бүртгэлийн код авч дахин бүртгүүлнэ үү.",
+                "The server's certificate is not the one this laptop trusts: this may be another "
+                "server or someone in the middle of the connection. Nothing was sent; "
+                "everything is safe on this computer. If the server's certificate was replaced, "
+                "ask your coordinator for a new enrolment code and enrol again.",
+                detail=f"TLS: {reason}")
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
 _REFUSALS = {
     "device_revoked": (
         "Энэ төхөөрөмжийн эрхийг цуцалсан байна. Зохицуулагчид хандаж дахин бүртгүүлнэ үү.",
@@ -185,6 +213,9 @@ class Transport:
                 self.reached = True
                 self.stats.count(request, response)
             except (httpx.TransportError, httpx.DecodingError) as exc:
+                refused_cert = _certificate_refused(exc)
+                if refused_cert is not None:
+                    raise refused_cert from exc  # not a network problem: never retried
                 never_reached = not self.reached and isinstance(
                     exc, httpx.ConnectError | httpx.ConnectTimeout
                 )
