@@ -75,3 +75,57 @@ def test_coordinator_resolves_plot_conflict_in_the_gui(qtbot, live_server, tmp_p
     server_plot = live_server.store.dump()["plot"][plot.id]
     assert json.loads(server_plot["geometry"]) == bat_outline
     bat.close()
+
+
+def test_photo_viewer_downloads_another_monitors_original(qtbot, live_server,
+                                                           tmp_path: Path) -> None:
+    """Another monitor's photo: the viewer offers "Download the original", fetches it through
+    the sync client (progress dialog) and shows it; the file is the one the owner took."""
+    import hashlib
+    import io
+
+    from PIL import Image
+    from synchelp import new_visit
+
+    from pemdesk.photos.files import PhotoFiles
+    from pemdesk.storage import photos as q
+    from pemdesk.ui.main_window import MainWindow
+    from pemdesk.ui.photos.viewer import PhotoViewer
+
+    bat = enrolled(live_server, tmp_path / "bat", "Бат")
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 30, 30)).save(buffer, "JPEG")
+    data = buffer.getvalue()
+    sha = hashlib.sha256(data).hexdigest()
+    rel = f"photos/{sha[:2]}/{sha}"
+    (bat.data_dir / rel).parent.mkdir(parents=True, exist_ok=True)
+    (bat.data_dir / rel).write_bytes(data)
+    q.add_blob(bat, q.BlobRow(sha, len(data), rel, "image/jpeg", "original"))
+    site = new_site(bat)
+    photo = bat.save(model.Photo(sha256=sha, visit_id=new_visit(bat, site.id).id,
+                                 width=64, height=48))
+    with client_for(bat) as c:
+        c.sync()
+    bat.close()
+    dorj_dir = tmp_path / "dorj"
+    dorj = enrolled(live_server, dorj_dir, "Дорж")
+    with client_for(dorj) as c:
+        c.sync()
+    dorj.close()
+    original = PhotoFiles(dorj_dir).original_path(sha)
+    assert not original.exists()
+
+    window = MainWindow(dorj_dir)
+    qtbot.addWidget(window)
+    viewer = PhotoViewer(window.ops, photo, window)
+    qtbot.addWidget(viewer)
+    qtbot.waitUntil(lambda: not viewer.download_button.isHidden(), timeout=10_000)
+    assert not viewer.original_button.isEnabled()
+    dialog = viewer.download_original()
+    qtbot.addWidget(dialog)
+    with qtbot.waitSignal(dialog.job.finished, timeout=30_000):
+        pass
+    qtbot.waitUntil(lambda: viewer.image.width() == 64, timeout=10_000)
+    assert hashlib.sha256(original.read_bytes()).hexdigest() == sha
+    assert viewer.download_button.isHidden() and viewer.original_button.isEnabled()
+    window.ops.shutdown()

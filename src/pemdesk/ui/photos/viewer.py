@@ -3,6 +3,7 @@ viewing only (the original is evidence and is never changed), with its metadata.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import shiboken6
@@ -42,6 +43,15 @@ def load_preview(store: Any, photo: model.Photo, original: bool = False) -> QIma
     return QImage(str(path)) if path is not None else QImage()
 
 
+def original_state(store: Any, photo: model.Photo) -> tuple[bool, bool, Path]:
+    """Runs on the database worker: is the original on this computer, is the computer enrolled
+    for sync, and its data folder."""
+    from pemdesk.photos.library import original_path
+
+    return (original_path(store, photo).exists(), bool(store.meta("sync.device_id")),
+            Path(store.data_dir))
+
+
 class PhotoViewer(QDialog):
     def __init__(self, ops: Any, photo: model.Photo, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -69,14 +79,24 @@ class PhotoViewer(QDialog):
         self.right_button.clicked.connect(lambda: self.rotate(90))
         self.original_button = QPushButton(_("Show the original"))
         self.original_button.clicked.connect(lambda: self._load(original=True))
+        # Another monitor's photo: its original stays on the server until asked for.
+        self.download_button = QPushButton(_("Download the original"))
+        self.download_button.setToolTip(_("Fetch the full-size original of this photo from the "
+                                          "sync server (it may be several megabytes)."))
+        self.download_button.clicked.connect(self.download_original)
+        self.download_button.hide()
+        self.download_dialog: Any = None
+        self.data_dir: Path | None = None
         close = QPushButton(_("Close"))
         close.clicked.connect(self.accept)
-        for b in (self.left_button, self.right_button, self.original_button):
+        for b in (self.left_button, self.right_button, self.original_button,
+                  self.download_button):
             bar.addWidget(b)
         bar.addStretch(1)
         bar.addWidget(close)
         layout.addLayout(bar)
         self._load()
+        self.ops.run(lambda store: original_state(store, photo), self._show_original_state)
 
     def _info_text(self) -> str:
         p = self.photo
@@ -98,6 +118,37 @@ class PhotoViewer(QDialog):
             self._show,
             lambda e: show_error(self, e) if shiboken6.isValid(self) else None,
         )
+
+    def _show_original_state(self, state: tuple[bool, bool, Path]) -> None:
+        if not shiboken6.isValid(self):
+            return
+        present, enrolled, self.data_dir = state
+        self.original_button.setEnabled(present)
+        self.download_button.setVisible(not present and enrolled)
+
+    def download_original(self) -> Any:
+        """Download the original through the sync client (progress and Cancel), then show it."""
+        from pemdesk.ui.sync import jobs
+        from pemdesk.ui.sync.sync_dialog import SyncDialog
+
+        data_dir, sha = self.data_dir, self.photo.sha256
+        if data_dir is None:
+            return None
+        dialog = SyncDialog(_("Download the original"),
+                            lambda progress: jobs.download_original(data_dir, sha, progress),
+                            self, lambda _path: _("The original is on this computer now."))
+        dialog.job.finished.connect(self._downloaded)
+        self.download_dialog = dialog
+        dialog.show()
+        dialog.start()
+        return dialog
+
+    def _downloaded(self, _path: Any) -> None:
+        if not shiboken6.isValid(self):
+            return
+        self.download_button.hide()
+        self.original_button.setEnabled(True)
+        self._load(original=True)
 
     def _show(self, image: QImage) -> None:
         if not shiboken6.isValid(self):

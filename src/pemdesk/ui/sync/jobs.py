@@ -40,6 +40,22 @@ def sync_now(data_dir: Path, progress: SyncProgress, originals: bool = True) -> 
         store.close()
 
 
+def download_original(data_dir: Path, sha256: str, progress: SyncProgress) -> Path:
+    """Fetch the original of another monitor's photo from the server (checked by its hash)."""
+    from pemdesk.sync.client import SyncClient
+
+    store = Store.open(data_dir)
+    try:
+        progress.update(label="photos-down", done=0, total=1)
+        options = dict(TRANSPORT_OPTIONS, sleep=progress.sleep)
+        with SyncClient.for_store(store, progress=progress, **options) as client:
+            path = client.download_blob(sha256, "original")
+        progress.step()
+        return path
+    finally:
+        store.close()
+
+
 def enrol(data_dir: Path, server: str, code: str, name: str, fingerprint: str = "",
           insecure: bool = False) -> dict[str, Any]:
     from pemdesk.sync.client import enroll
