@@ -17,7 +17,11 @@ MISSING = frozenset({"", "n/a", "na", "nan", "----", "---", "--", "-", "null", "
 
 def decode(data: bytes, path: Path | str) -> str:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16")
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as exc:  # cut short or damaged: refused by name, never a crash
+            raise refuse(path, None, "UTF-16 текст гэмтсэн эсвэл дутуу байна.",
+                         "is damaged or cut short UTF-16 text.", str(exc)) from exc
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8", errors="replace")
     if b"\x00" in data[:4000]:
