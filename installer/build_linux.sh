@@ -42,7 +42,8 @@ install -m 755 installer/linux/install-desktop-entry.sh "$DIST/$NAME/install-des
 install -m 644 installer/linux/README.txt "$DIST/$NAME/README.txt"
 # The bundled licence file again, now with the native libraries PyInstaller copied in.
 "$PY" installer/collect_licenses.py --bundle "$DIST/$NAME" --output "$DIST/$NAME/THIRD_PARTY_LICENSES.md"
-cp "$DIST/$NAME/THIRD_PARTY_LICENSES.md" "$DIST/$NAME/_internal/pemdesk/resources/THIRD_PARTY_LICENSES.md"
+# the program's copy (Help > About) is a link to it (0.6 MB once, not twice)
+ln -sf ../../../THIRD_PARTY_LICENSES.md "$DIST/$NAME/_internal/pemdesk/resources/THIRD_PARTY_LICENSES.md"
 
 echo "== tarball"
 tar -C "$DIST" -czf "$DIST/$NAME.tar.gz" "$NAME"

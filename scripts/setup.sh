@@ -9,6 +9,8 @@ APT_PACKAGES=(
   libegl1 libgl1 libx11-6 libbrotli1 libdbus-1-3 libfontconfig1 libfreetype6 libglib2.0-0 libxkbcommon0
   libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-render-util0 libxcb-shape0
   libxkbcommon-x11-0 xvfb xauth
+  # left to the system by the Linux bundle (installer/pemdesk.spec SYSTEM_LIBS)
+  libx11-xcb1 libexpat1 zlib1g libuuid1
   # report checks (pdftotext, pdffonts, pdftoppm) and QR decoding in tests
   poppler-utils zbar-tools
   python3-venv

@@ -197,3 +197,81 @@ def test_open_option_as_the_file_associations_call_it() -> None:
     args = parser.parse_args(["--self-test"])
     assert args.self_test == "all"
     assert parser.parse_args(["--self-test=startup"]).self_test == "startup"
+
+
+def _spec_functions(start: str, end: str) -> dict:
+    """Part of the spec run on its own (the spec itself only runs inside PyInstaller)."""
+    src = spec_source()
+    namespace: dict = {"WINDOWS": False, "ROOT": REPO, "Path": Path, "sys": sys}
+    exec(src[src.index(start) : src.index(end)], namespace)  # noqa: S102 - our own file
+    return namespace
+
+
+def _icu_items(package: bytes) -> dict[str, bytes]:
+    import struct
+
+    header = struct.unpack_from("<H", package, 0)[0]
+    count = struct.unpack_from("<I", package, header)[0]
+    entries = [struct.unpack_from("<II", package, header + 4 + 8 * i) for i in range(count)]
+    items = {}
+    for i, (name_off, data_off) in enumerate(entries):
+        end = entries[i + 1][1] if i + 1 < count else len(package) - header
+        name = package[header + name_off : package.index(b"\0", header + name_off)].decode()
+        items[name] = package[header + data_off : header + end]
+    return items
+
+
+def test_icu_data_trimmed_to_mongolian_russian_english() -> None:
+    """The bundle's ICU data keeps what Qt needs (collation of mn/ru/en and root, every non-locale
+    item) and drops other locales, dictionaries and transliteration; items are copied unchanged."""
+    import struct
+
+    ns = _spec_functions("# --- ICU data", "def _trim_icu(binaries):")
+    kept = ns["_icu_item_kept"]
+    for name in ("coll/mn.res", "coll/root.res", "coll/ucadata.icu", "coll/ru.res", "en_GB.res",
+                 "res_index.res", "coll/res_index.res", "supplementalData.res", "uprops.icu",
+                 "nfc.nrm", "brkitr/line.brk", "ibm-5347_P100-1998.cnv", "zone/tzdbNames.res",
+                 "pool.res", "zoneinfo64.res"):  # fmt: skip
+        assert kept(name), name
+    for name in ("coll/zh.res", "de.res", "brkitr/cjdict.dict", "translit/root.res",
+                 "ibm-943_P15A-2003.cnv", "lang/fr.res", "es_419.res"):  # fmt: skip
+        assert not kept(name), name
+    # a small package in ICU's layout: header, table of contents, names, 16-byte aligned items
+    names = [b"icudt73l/coll/mn.res", b"icudt73l/coll/zh.res", b"icudt73l/root.res"]
+    blobs = [b"M" * 20, b"Z" * 40, b"R" * 16]
+    header = struct.pack("<HBB", 32, 0xDA, 0x27) + struct.pack("<HHBBBB", 20, 0, 0, 0, 2, 0)
+    header += b"CmnD" + bytes(4) + bytes(4)
+    header += bytes(32 - len(header))
+    toc_names = b"".join(n + b"\0" for n in names)
+    start = 4 + 8 * len(names)
+    body_at = start + len(toc_names) + (-(start + len(toc_names)) % 16)
+    toc, offset, name_at, body = struct.pack("<I", len(names)), body_at, start, b""
+    for n, blob in zip(names, blobs, strict=True):
+        toc += struct.pack("<II", name_at, offset + len(body))
+        name_at += len(n) + 1
+        body += blob + bytes(-len(blob) % 16)
+    table = toc + toc_names
+    package = header + table + bytes(body_at - len(table)) + body
+    assert _icu_items(package)["icudt73l/coll/zh.res"].rstrip(b"\0") == b"Z" * 40
+    trimmed, n_kept, total = ns["_icu_package"](package, kept)
+    assert (n_kept, total) == (2, 3)
+    items = _icu_items(trimmed)
+    assert sorted(items) == ["icudt73l/coll/mn.res", "icudt73l/root.res"]
+    assert items["icudt73l/coll/mn.res"].rstrip(b"\0") == b"M" * 20
+    assert items["icudt73l/root.res"] == b"R" * 16
+    assert trimmed[:32] == header
+    with pytest.raises(ValueError):
+        ns["_icu_package"](b"\0" * 64, kept)
+
+
+def test_alignment_check_of_stripped_libraries() -> None:
+    """The strip step keeps a stripped copy only while glibc could still map it."""
+    ns = _spec_functions("def _aligned(path):", "def _strip_copies(binaries):")
+    import shutil
+
+    if shutil.which("readelf") is None:
+        pytest.skip("readelf (binutils) is not installed")
+    import _ctypes
+
+    assert ns["_aligned"](_ctypes.__file__)
+    assert not ns["_aligned"](__file__)  # not an ELF file at all
