@@ -325,6 +325,63 @@ def bench_hostile_flood(tmp: Path, rounds: int = 25) -> None:
         server.stop()
 
 
+def _signed_attack(folder: str, url: str, rounds: int) -> list[int]:
+    """One enrolled (hostile) device: ``rounds`` signed pushes whose zstd body inflates to
+    60 MB (the server stops at the 16 MiB push limit: 413)."""
+    from pemdesk.sync import protocol as p
+    from pemdesk.sync.transport import SyncRefused
+
+    os.nice(19)
+    body = p.compress(b"0" * (60 * 1024 * 1024), "zstd")
+    store = Store.open(Path(folder))
+    out = []
+    try:
+        with client(store, url) as c:
+            for _ in range(rounds):
+                try:
+                    c.t.request("POST", "/v1/sync/push", content=body, retry=False,
+                                headers={"content-encoding": "zstd",
+                                         "content-type": "application/json"})
+                    out.append(200)
+                except SyncRefused as exc:
+                    out.append(exc.status)
+    finally:
+        store.close()
+    return out
+
+
+def bench_signed_flood(tmp: Path, devices: int = 8, rounds: int = 5) -> None:
+    """Enrolled devices sending bodies that inflate to 60 MB: the inflating runs off the event
+    loop, two at a time, so /v1/info stays quick and the memory bounded."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    server = Server(tmp / "server-signed-flood")
+    try:
+        folders = []
+        for i in range(devices):
+            laptop(server, tmp / f"hostile-{i}", f"Х{i}").close()
+            folders.append(str(tmp / f"hostile-{i}"))
+        with ProcessPoolExecutor(devices) as pool, httpx.Client(timeout=60) as http:
+            list(pool.map(_attacker_ready, range(devices)))
+            futures = [pool.submit(_signed_attack, f, server.url, rounds) for f in folders]
+            flood = []
+            while not all(f.done() for f in futures):
+                start = time.perf_counter()
+                http.get(f"{server.url}/v1/info")
+                flood.append(time.perf_counter() - start)
+                time.sleep(0.005)
+            codes = {c for f in futures for c in f.result()}
+        status = Path(f"/proc/{server.proc.pid}/status").read_text()
+        peak = next(int(x.split()[1]) for x in status.splitlines() if x.startswith("VmHWM")) / 1024
+        row(f"/v1/info while {devices} enrolled devices push 60 MB-inflating bodies (x{rounds})",
+            f"{max(flood) * 1000:.0f} ms slowest, median {statistics.median(flood) * 1000:.1f} ms "
+            f"of {len(flood)}; server peak RSS {peak:.0f} MB; answered {sorted(codes)}; load "
+            f"{os.getloadavg()[0]:.1f}", "< 100 ms, < 200 MB",
+            max(flood) < 0.1 and peak < 200 and codes == {413})
+    finally:
+        server.stop()
+
+
 def bench_checks(tmp: Path, n: int = 5000) -> None:
     """Issue 11: what the new checks cost per op / per request (in process)."""
     from pemdesk.sync import protocol as p
@@ -369,6 +426,7 @@ def main() -> int:
         if args.only_hostile:
             bench_checks(tmp)
             bench_hostile_flood(tmp)
+            bench_signed_flood(tmp)
             return _summary()
         bench_throughput(tmp, args.ops, None, "SQLite", 5_000, 10_000)
         if args.postgres:
@@ -380,6 +438,7 @@ def main() -> int:
         bench_photos(tmp)
         bench_checks(tmp)
         bench_hostile_flood(tmp)
+        bench_signed_flood(tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
         _pg_drop()

@@ -148,7 +148,8 @@ def decompress(raw: bytes, encoding: str | None, limit: int = MAX_BODY_BYTES) ->
 
 
 def _read_capped(reader: Any, limit: int) -> bytes:
-    """Read a stream to its end in 1 MiB steps (a read(limit) would allocate ``limit`` bytes)."""
+    """Read a stream to its end in 1 MiB steps (a read(limit) would allocate ``limit`` bytes);
+    TOO_LARGE as soon as it passes ``limit``."""
     parts: list[bytes] = []
     size = 0
     while size <= limit:
@@ -157,6 +158,8 @@ def _read_capped(reader: Any, limit: int) -> bytes:
             break
         parts.append(part)
         size += len(part)
+    if size > limit:  # refused before joining: a bomb never costs twice the limit
+        raise ProtocolError(ErrorCode.TOO_LARGE, "body too large")
     return b"".join(parts)
 
 
