@@ -42,10 +42,12 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPlainTextEdit,
     QStackedWidget,
+    QStatusBar,
     QTabWidget,
     QTextEdit,
     QToolBox,
     QToolButton,
+    QTreeView,
     QWidget,
 )
 
@@ -113,6 +115,7 @@ def latin_words(text: str) -> list[str]:
     text = re.sub(r"\b[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}\b", " ", text)  # record ids
     text = re.sub(r"\b[0-9a-f]{8,}\b", " ", text)  # short ids and hashes
     text = re.sub(r"%[a-zA-Z]", " ", text)  # date format codes (%d.%m.%Y)
+    text = re.sub(r"\b[A-Z0-9]{1,6} файл\b", " ", text)  # "TOML файл": a file name's extension
     text = re.sub(r"\b((Ctrl|Shift|Alt|Meta)\+)+\S+", " ", text)  # shortcuts (Ctrl+Z)
     text = re.sub(r"\bpemdesk( [a-z][\w-]*)+( --?[\w-]+)+", " ", text)  # commands to type
     return [w for w in WORD.findall(text) if w not in ALLOWED and w.strip("'’") not in ALLOWED]
@@ -205,7 +208,8 @@ CELL_ROWS = 60  # rows of a table or tree read (cells and their tooltips)
 ROLES = (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole)
 
 
-def _model_texts(view: QAbstractItemView) -> Iterator[tuple[str, Any]]:
+def _model_texts(view: QAbstractItemView, skip_first_column: bool = False,
+                 ) -> Iterator[tuple[str, Any]]:  # fmt: skip
     m = view.model()
     if m is None:
         return
@@ -227,7 +231,7 @@ def _model_texts(view: QAbstractItemView) -> Iterator[tuple[str, Any]]:
 
     def rows(parent: QModelIndex, depth: int) -> Iterator[tuple[str, Any]]:
         for r in range(min(m.rowCount(parent), CELL_ROWS)):
-            for c in range(max(columns, 1)):
+            for c in range(1 if skip_first_column else 0, max(columns, 1)):
                 index = m.index(r, c, parent)
                 for role in ROLES:
                     yield f"{name} cell", index.data(role)
@@ -276,6 +280,8 @@ def widget_texts(root: QWidget, painted: bool = True) -> list[tuple[str, str]]:
             add(name, w.text())
         if isinstance(w, QGroupBox):
             add(name, w.title())
+        if isinstance(w, QStatusBar):
+            add(f"{name} message", w.currentMessage())
         if isinstance(w, (QLineEdit, QTextEdit, QPlainTextEdit)):
             add(f"{name} placeholder", w.placeholderText())
         if isinstance(w, QAbstractSpinBox):
@@ -289,11 +295,11 @@ def widget_texts(root: QWidget, painted: bool = True) -> list[tuple[str, str]]:
             for i in range(w.count()):
                 add(f"{name} item", w.itemText(i))
         if isinstance(w, QAbstractItemView) and not isinstance(w, QHeaderView):
-            if files_view(w):  # names of the user's files and folders are not the program's text
+            files = files_view(w)
+            if files:  # names of the user's files and folders are not the program's text
                 unpainted.add(w.viewport())
-            else:
-                for where, text in _model_texts(w):
-                    add(where, text)
+            for where, text in _model_texts(w, skip_first_column=files):
+                add(where, text)
         for action in w.actions():
             add(f"{name} action", action.text())
             add(f"{name} action tooltip", action.toolTip())
@@ -396,6 +402,7 @@ class Walker:
                 self._done.add(w)
                 where = f"{name} → {type(w).__name__} {w.windowTitle()!r}"
                 if isinstance(w, QMenu):
+                    self.walked.append(where)
                     self.problems.extend(
                         f"[{where}] {p}" for p in untranslated(w, painted=False)
                     )
@@ -556,6 +563,14 @@ def test_main_window_buttons_on_every_tab(qtbot, window) -> None:
     _select(w, qtbot)
     qtbot.wait(500)
     walker.press_ellipsis_buttons(w, "main window")
+    for view in w.findChildren(QAbstractItemView):  # right-click menus (reports on the tree, …)
+        if view.isVisible() and view.model() is not None and view.model().rowCount() > 0 and (
+            view.contextMenuPolicy() == Qt.ContextMenuPolicy.CustomContextMenu
+        ):
+            at = view.visualRect(view.model().index(0, 0)).center()
+            walker.run(lambda v=view, at=at: v.customContextMenuRequested.emit(at),
+                       f"right-click on {type(view).__name__}")  # fmt: skip
+    assert any("QMenu" in name for name in walker.walked), walker.walked
     with Store.open(w.data_dir) as s:
         plot = next(iter(s.list_plots()))
     w.select_site(plot.site_id)
@@ -574,10 +589,25 @@ def test_visit_editor_every_page_menu_and_review(qtbot, window) -> None:
     walker = Walker(qtbot)
     with Store.open(w.data_dir) as s:
         draft = next(v for v in s.list_visits() if v.status == model.VisitStatus.DRAFT)
+        finding = s.save(model.Finding(draft.id, "dust", "Замаас тоос босож байна."))
     editor = w.open_visit(draft.id)
     qtbot.waitUntil(lambda: editor.detail is not None, timeout=TIMEOUT)
     qtbot.wait(300)
     walker.check(editor, "visit editor")
+    # a finding's category is shown in the UI's language and kept as its code
+    rows = [r for r in range(editor.findings.rowCount())
+            if editor.findings.item(r, 0).data(Qt.ItemDataRole.UserRole) == finding.id]  # fmt: skip
+    assert [editor.findings.item(r, 0).text() for r in rows] == ["Тоос"]
+    editor.findings.item(rows[0], 1).setText("Замаас их тоос босож байна.")
+    editor.save_now()
+
+    def saved() -> str:
+        with Store.open(w.data_dir) as s:
+            return s.get(model.Finding, finding.id).description
+
+    qtbot.waitUntil(lambda: saved() == "Замаас их тоос босож байна.", timeout=TIMEOUT)
+    with Store.open(w.data_dir) as s:
+        assert s.get(model.Finding, finding.id).category == "dust"
     walker.trigger_menus(editor, "visit editor", {editor.action_close})
     walker.press_ellipsis_buttons(editor, "visit editor")
     editor.finish()
@@ -694,13 +724,21 @@ def test_windows_that_need_data(qtbot, window, tmp_path) -> None:
     )  # fmt: skip
     buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
                                | QDialogButtonBox.StandardButton.Cancel)  # fmt: skip
-    file_dialog = QFileDialog(w, "", str(tmp_path))
-    file_dialog.setOption(QFileDialog.Option.DontUseNativeDialog, True)
-    file_dialog.setNameFilter("*.jpg")
+    from pemdesk.ui.file_dialog import make_dialog
+
+    for name in ("a.pdf", "b.csv", "c.gpx", "d.xyz", "e"):
+        (tmp_path / name).write_text("x" * 3000, encoding="utf-8")
+    file_dialog = make_dialog(w, "", str(tmp_path), "", None)  # as the program's dialogs are
     printer = QPrinter()
-    for name, d in (("message box", box), ("button box", buttons), ("file dialog", file_dialog),
-                    ("print dialog", QPrintDialog(printer, w))):  # fmt: skip
-        show(name, lambda d=d: d).close()
+    def listed(d: QWidget) -> bool:
+        view = d.findChild(QTreeView)
+        return view is not None and view.model().rowCount(view.rootIndex()) >= 5
+
+    for name, d, ready in (("message box", box, None), ("button box", buttons, None),
+                           ("file dialog", file_dialog, listed),
+                           ("print dialog", QPrintDialog(printer, w), None)):  # fmt: skip
+        show(name, lambda d=d: d, ready).close()
+    assert any("file dialog" in name for name in walker.walked)
     _assert_none(walker)
 
 
@@ -752,6 +790,79 @@ def test_minerals_are_shown_in_the_language_of_the_ui() -> None:
     assert mineral_text("чулуун нүүрс", "en") == "hard coal"
     assert mineral_text("gold", "mn") == "алт"
     assert mineral_text("зэс, шинэ эрдэс", "en") == "copper, шинэ эрдэс"  # unknown stays
+
+
+def test_finding_categories_are_words_in_the_ui_and_codes_in_the_store() -> None:
+    """The review and the findings page printed the stored code ("dust: …")."""
+    from pemdesk.reports.common import finding_category, finding_category_code
+
+    assert finding_category("dust", "mn") == "Тоос" and finding_category("dust", "en") == "Dust"
+    assert finding_category_code("Тоос") == "dust" == finding_category_code("Dust")
+    assert finding_category_code("тоос") == "тоос"  # free text stays as typed
+    assert finding_category("шинэ төрөл", "en") == "шинэ төрөл"
+
+
+def test_file_dialog_lists_type_size_and_date_in_the_language(qtbot, tmp_path) -> None:
+    """The file list said "JPEG raster data", "676 bytes" (not Qt's translator: the MIME database
+    and the locale); the program's file dialogs (QFileDialog's static functions) fix that."""
+    from pemdesk import i18n
+    from pemdesk.ui.app import make_app
+    from pemdesk.ui.file_dialog import FileListTexts
+
+    make_app()
+    (tmp_path / "IMG_0401.jpg").write_bytes(b"x" * 3000)
+    (tmp_path / "notes.xyz").write_bytes(b"x" * 10)
+    (tmp_path / "folder").mkdir()
+    seen: dict[str, list[str]] = {}
+
+    def open_file_dialog() -> QFileDialog | None:
+        return next((w for w in QApplication.topLevelWidgets()
+                     if isinstance(w, QFileDialog) and w.isVisible()), None)  # fmt: skip
+
+    def read_and_choose() -> None:
+        dialog = open_file_dialog()
+        if dialog is None:
+            QTimer.singleShot(100, read_and_choose)
+            return
+        try:
+            assert isinstance(dialog.proxyModel(), FileListTexts)
+            view = dialog.findChild(QTreeView)
+            deadline = time.monotonic() + 10
+            while view.model().rowCount(view.rootIndex()) < 3 and time.monotonic() < deadline:
+                QApplication.processEvents()
+            m = view.model()
+            for r in range(m.rowCount(view.rootIndex())):
+                row = [m.index(r, c, view.rootIndex()).data() for c in range(4)]
+                seen[row[0]] = row[1:]
+            name = dialog.findChild(QLineEdit, "fileNameEdit")
+            name.setText("IMG_0401.jpg")  # as if typed
+        finally:
+            dialog.accept()
+            if dialog.isVisible():  # nothing chosen: never leave the test waiting
+                dialog.reject()
+
+    for lang in ("mn", "en"):
+        i18n.set_language(lang)
+        QTimer.singleShot(100, read_and_choose)
+        path, _filter = QFileDialog.getOpenFileName(None, "", str(tmp_path), "*")
+        assert path == str(tmp_path / "IMG_0401.jpg")
+        if lang == "mn":
+            assert seen["IMG_0401.jpg"][:2] == ["2.9 КБ", "JPEG зураг"]
+            assert seen["notes.xyz"][:2] == ["10 байт", "XYZ файл"]
+            assert seen["folder"][1] == "Хавтас"
+            assert re.fullmatch(r"\d{4}\.\d\d\.\d\d \d\d:\d\d", seen["IMG_0401.jpg"][2])
+        else:
+            assert "KiB" in seen["IMG_0401.jpg"][0]  # Qt's own English
+
+    def cancel() -> None:
+        dialog = open_file_dialog()
+        if dialog is None:
+            QTimer.singleShot(100, cancel)
+        else:
+            dialog.reject()
+
+    QTimer.singleShot(100, cancel)
+    assert QFileDialog.getExistingDirectory(None, "", str(tmp_path)) == ""
 
 
 def test_qt_standard_buttons_follow_the_language(qtbot) -> None:

@@ -169,14 +169,15 @@ def _exceedances(detail: VisitDetail) -> ReviewSection:
 
 def _findings(detail: VisitDetail) -> ReviewSection:
     from pemdesk.labels import label
+    from pemdesk.reports.common import finding_category
 
     section = ReviewSection(
         "findings", "Илрүүлэлт", "Findings",
         empty_mn="Илрүүлэлт бүртгээгүй.", empty_en="No findings recorded.",
     )  # fmt: skip
     for f in detail.findings:
-        mn = f"{f.category}: {f.description} ({label(f.severity, 'mn')})"
-        en = f"{f.category}: {f.description} ({label(f.severity, 'en')})"
+        mn = f"{finding_category(f.category, 'mn')}: {f.description} ({label(f.severity, 'mn')})"
+        en = f"{finding_category(f.category, 'en')}: {f.description} ({label(f.severity, 'en')})"
         section.items.append(ReviewItem(mn, en, "info", record_id=f.id, page="findings"))
     return section
 

@@ -30,6 +30,16 @@ def finding_category(code: str, lang: str) -> str:
     return Texts(lang)(FINDING_CATEGORIES[code]) if code in FINDING_CATEGORIES else code
 
 
+def finding_category_code(text: str) -> str:
+    """The code of a category as shown in either language ("Тоос", "Dust" -> "dust"); any other
+    text (also "тоос" typed in lower case) is kept as typed."""
+    typed = text.strip()
+    for code, english in FINDING_CATEGORIES.items():
+        if typed in (code, english, Texts("mn")(english)):
+            return code
+    return typed
+
+
 def place_names(site: model.Site, lang: str) -> tuple[str, str]:
     """(aimag, soum) names of a site in the report's language."""
     from pemdesk.gazetteer import Gazetteer

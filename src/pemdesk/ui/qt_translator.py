@@ -64,4 +64,7 @@ def install(app: QCoreApplication) -> PoTranslator:
     if _installed is None:
         _installed = PoTranslator(app)
         app.installTranslator(_installed)
+        from pemdesk.ui import file_dialog
+
+        file_dialog.install()  # the file list's type, size and date in Mongolian too
     return _installed

@@ -221,6 +221,9 @@ class ReportPreview(QDialog):
         printer = QPrinter(QPrinter.PrinterMode.HighResolution)
         printer.setDocName(self.suggested_name)
         dialog = QPrintDialog(printer, self)
+        from pemdesk.ui.file_dialog import translate_file_lists_while_open
+
+        translate_file_lists_while_open(dialog)  # its "…" opens Qt's file dialog from C++
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
         self.print_to(printer)

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from pemdesk import model, visits
+from pemdesk import i18n, model, visits
 from pemdesk.i18n import _
 from pemdesk.ids import new_id
 from pemdesk.labels import N_, label
@@ -33,6 +33,18 @@ COLUMNS = (
     N_("Follow-up note"),
 )
 SEVERITY, FOLLOW_UP = 2, 3
+
+
+def finding_category(code: str, lang: str) -> str:
+    from pemdesk.reports.common import finding_category as shown  # reports load on demand
+
+    return shown(code, lang)
+
+
+def finding_category_code(text: str) -> str:
+    from pemdesk.reports.common import finding_category_code as code
+
+    return code(text)
 
 
 class FindingsPage(VisitPage):
@@ -76,7 +88,7 @@ class FindingsPage(VisitPage):
         editor.populating = True
         row = table.rowCount()
         table.insertRow(row)
-        first = QTableWidgetItem(category)
+        first = QTableWidgetItem(finding_category(category, i18n.get_language()))
         first.setData(Qt.ItemDataRole.UserRole, finding_id)
         table.setItem(row, 0, first)
         table.setItem(row, 1, QTableWidgetItem(description))
@@ -121,7 +133,7 @@ class FindingsPage(VisitPage):
             rows.append(
                 (
                     item_at(self.table, r, 0).data(Qt.ItemDataRole.UserRole),
-                    cell(self.table, r, 0),
+                    finding_category_code(cell(self.table, r, 0)),  # "Тоос" is kept as "dust"
                     cell(self.table, r, 1),
                     severity.currentData() if isinstance(severity, QComboBox) else "medium",
                     follow_up.currentData() if isinstance(follow_up, QComboBox) else "open",
@@ -161,6 +173,13 @@ class FindingsPage(VisitPage):
 
     def retranslate(self) -> None:
         self.table.setHorizontalHeaderLabels([_(c) for c in COLUMNS])
+        was, self.editor.populating = self.editor.populating, True
+        for r in range(self.table.rowCount()):
+            item = self.table.item(r, 0)
+            if item is not None:  # a known category in the new language
+                item.setText(finding_category(finding_category_code(item.text()),
+                                              i18n.get_language()))  # fmt: skip
+        self.editor.populating = was
         for r in range(self.table.rowCount()):
             for c in (SEVERITY, FOLLOW_UP):
                 combo = self.table.cellWidget(r, c)
