@@ -684,6 +684,16 @@ def test_windows_that_need_data(qtbot, window, tmp_path) -> None:
     w.ops.changed.emit()
     qtbot.wait(500)
     walker.check(w.readings_view, "readings view with a deployment")
+    from pemdesk.ui.readings import open_register  # the instrument register, with one
+
+    open_register(w)
+    register = w.instrument_register
+    qtbot.waitUntil(lambda: register.table.rowCount() > 0, timeout=TIMEOUT)
+    register.table.selectRow(0)  # Edit…, Move to a site…, Imports… need one chosen
+    walker.check(register, "instrument register")
+    walker.press_ellipsis_buttons(register, "instrument register")
+    assert any("MoveDialog" in name for name in walker.walked), walker.walked
+    register.close()
     # map: import a file, licence corners
     mw = w.findChild(MapWidget)
     geojson = tmp_path / "plots.geojson"
