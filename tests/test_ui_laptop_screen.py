@@ -24,3 +24,29 @@ def test_main_window_fits_a_1366x768_screen(qtbot, tmp_path) -> None:
     w.resize(1366, MAX_HEIGHT)
     qtbot.waitUntil(lambda: w.height() <= MAX_HEIGHT, timeout=5000)
     w.close()
+
+
+@pytest.mark.parametrize("lang", ["mn", "en"])
+def test_with_data_in_both_languages_too(qtbot, demo_dir, lang) -> None:  # type: ignore[no-untyped-def]
+    """Long Mongolian button rows once made the Readings tab 1,361 px wide (window 1,463)."""
+    from pemdesk import i18n
+    from pemdesk.ui.app import make_app
+    from pemdesk.ui.main_window import MainWindow
+
+    make_app()  # the program's own fonts, as it starts (they are wider than the default)
+    before = i18n.get_language()
+    i18n.set_language(lang)
+    try:
+        w = MainWindow(demo_dir)
+        qtbot.addWidget(w)
+        w.show()
+        qtbot.waitUntil(lambda: w.loaded and w.tabs.count() >= 4, timeout=15_000)
+        w.select_site(w._site_rows[0].site.id)
+        qtbot.wait(300)
+        hint = w.minimumSizeHint()
+        tabs = {w.tabs.tabText(i): w.tabs.widget(i).minimumSizeHint().width()
+                for i in range(w.tabs.count())}
+        assert hint.width() <= MAX_WIDTH and hint.height() <= MAX_HEIGHT, (hint, tabs)
+        w.close()
+    finally:
+        i18n.set_language(before)

@@ -76,15 +76,15 @@ class ReadingsView(QWidget):
         imports_btn.setToolTip(_("The files imported into this deployment; an import can be "
                                  "removed"))
         imports_btn.clicked.connect(self.show_imports)
+        # two rows: in Mongolian one row was wider than a 1366-pixel laptop screen
         bar = QHBoxLayout()
         bar.addWidget(QLabel(_("Indicator:")))
         bar.addWidget(self.indicator, 1)
         bar.addWidget(self.corrected)
-        bar.addStretch(1)
-        bar.addWidget(edit_btn)
-        bar.addWidget(imports_btn)
-        bar.addWidget(import_btn)
-        bar.addWidget(export_btn)
+        actions = QHBoxLayout()
+        actions.addStretch(1)
+        for button in (edit_btn, imports_btn, import_btn, export_btn):
+            actions.addWidget(button)
         self.chart = ReadingsChart()
         self.info = QLabel()
         self.info.setWordWrap(True)
@@ -97,6 +97,7 @@ class ReadingsView(QWidget):
         right = QWidget()
         rl = QVBoxLayout(right)
         rl.addLayout(bar)
+        rl.addLayout(actions)
         rl.addWidget(self.chart, 3)
         rl.addWidget(self.info)
         rl.addWidget(self.table)
