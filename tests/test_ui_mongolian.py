@@ -92,11 +92,7 @@ ALLOWED_GROUPS: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 # Untranslated texts known to be left, each with why and who: the test lists them, so they are
 # not forgotten, and lets them pass until fixed.
-KNOWN_UNTRANSLATED = {
-    "purpleair": "the instrument kind's code, shown raw by src/pemdesk/ui/readings/ (that package "
-    "is being reworked in parallel: the instrument register; reported to the lead)",
-    "generic": "the readings file format's code, shown raw by the readings import dialog (same)",
-}
+KNOWN_UNTRANSLATED: dict[str, str] = {}
 ALLOWED = {word for words in ALLOWED_GROUPS.values() for word in words} | set(KNOWN_UNTRANSLATED)
 WORD = re.compile(r"[A-Za-z][A-Za-z'’]*")
 

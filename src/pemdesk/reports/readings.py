@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from pemdesk.instruments.families import family_name
 from pemdesk.reports.base import BuiltReport, ReportMeta, Texts, para, styles, table
 
 DAY = 86400
@@ -58,7 +59,7 @@ def collect_blocks(store: Any, site_id: str, start: int | None, end: int | None,
         summaries = [s for s in deployment_summaries(store, dep["id"], start, end) if s.readings]
         if not summaries:
             continue
-        label = f"{dep['make'] or dep['kind'] or ''} {dep['model'] or ''} {dep['serial']}".strip()
+        label = f"{dep['make'] or family_name(dep['kind'] or '')} {dep['model'] or ''} {dep['serial']}".strip()
         blocks.append(DeploymentBlock(" ".join(label.split()), dep["tz"],
                                       max(d_first, start) if start else d_first,
                                       min(d_last, end) if end else d_last, summaries))

@@ -7,6 +7,7 @@ import logging
 from typing import Any
 
 from pemdesk.i18n import _
+from pemdesk.instruments.families import family_name
 from pemdesk.labels import N_
 
 log = logging.getLogger(__name__)
@@ -52,7 +53,7 @@ def deployment_points(store: Any) -> list[tuple[float, float, str]]:
             if not site or site[0]["lon"] is None:
                 continue
             lon, lat = site[0]["lon"], site[0]["lat"]
-        out.append((float(lon), float(lat), f"{d['make'] or d['kind']} {d['serial']}"))
+        out.append((float(lon), float(lat), f"{d['make'] or family_name(d['kind'])} {d['serial']}"))
     return out
 
 

@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from pemdesk.i18n import _
+from pemdesk.instruments.families import family_name
 from pemdesk.progress import Progress
 from pemdesk.ui.errors import user_message
 
@@ -195,7 +196,7 @@ class ImportDialog(QDialog):
             self.dep_serials = {d["id"]: d["serial"] for d in deps}
             self.deployment_combo.clear()
             for d in deps:
-                label = f"{d['make'] or d['kind']} {d['serial']} — {d['site_name']} " \
+                label = f"{d['make'] or family_name(d['kind'])} {d['serial']} — {d['site_name']} " \
                         f"({(d['started_at'] or '')[:10]})"
                 self.deployment_combo.addItem(label, d["id"])
             self.deployment_combo.addItem(_("new deployment at this site"), "")
@@ -313,7 +314,7 @@ class ImportDialog(QDialog):
         zone = {"file": _("stated in the file"), "option": _("as you gave it"),
                 "assumed": _("assumed — check it")}.get(parsed.tz_source, "")
         text = _("{family}: {n} readings; times read as {tz} ({how}).").format(
-            family=parsed.family, n=parsed.count, tz=parsed.tz, how=zone)
+            family=family_name(parsed.family), n=parsed.count, tz=parsed.tz, how=zone)
         if parsed.duplicates:
             text += " " + _("{n} repeated times dropped.").format(n=parsed.duplicates)
         if parsed.skipped:

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from pemdesk.i18n import _, get_language
+from pemdesk.instruments.families import family_name
 from pemdesk.ui.readings.chart import LimitLine, ReadingsChart
 
 
@@ -135,7 +136,7 @@ class ReadingsView(QWidget):
         self.deployments.clear()
         for dep, inds in rows:
             item = QListWidgetItem(
-                f"{dep['make'] or dep['kind']} {dep['serial']}\n{dep['site_name']} · "
+                f"{dep['make'] or family_name(dep['kind'])} {dep['serial']}\n{dep['site_name']} · "
                 f"{(dep['first_at'] or '')[:10]} – {(dep['last_at'] or '')[:10]} · "
                 f"{dep['readings']} " + _("readings"))
             item.setData(Qt.ItemDataRole.UserRole, (dep["id"], [i[0] for i in inds]))

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from pemdesk.i18n import _
+from pemdesk.instruments.families import family_name
 from pemdesk.labels import N_
 
 ACTIONS = [("", N_("not this visit")), ("installed", N_("installed")),
@@ -64,7 +65,7 @@ class VisitInstrumentsTab(QWidget):
         self.table.setRowCount(len(deps))
         for i, d in enumerate(deps):
             self.table.setItem(i, 0, QTableWidgetItem(
-                f"{d['make'] or d['kind']} {d['serial']} ({(d['started_at'] or '')[:10]})"))
+                f"{d['make'] or family_name(d['kind'])} {d['serial']} ({(d['started_at'] or '')[:10]})"))
             self.table.setItem(i, 1, QTableWidgetItem(
                 f"{d['readings']} · {(d['first_at'] or '')[:10]} – {(d['last_at'] or '')[:10]}"))
             combo = QComboBox()
