@@ -175,6 +175,9 @@ def load_overview(store: Store, with_counts: bool = True) -> Overview:
     )
 
 
+PLUGINS_AFTER_FIRST_FRAME_MS = 50
+
+
 class MainWindow(QMainWindow):
     site_selected = Signal(str)
     visit_opened = Signal(str)
@@ -551,7 +554,10 @@ class MainWindow(QMainWindow):
     def _after_first_load(self, result: tuple[bool, Overview]) -> None:
         empty, overview = result
         self._got_overview(overview)
-        self._start_plugin_loader()
+        # after the filled tree has been painted and the window answers: the plug-ins' imports
+        # (in a thread, but holding the interpreter in long stretches) would otherwise delay
+        # that first frame by 10-40 ms
+        QTimer.singleShot(PLUGINS_AFTER_FIRST_FRAME_MS, self._start_plugin_loader)
         self.ops.run(lambda store: store.visit_counts_by_site(), self._got_counts)
         if empty and self.demo:
             self.load_demo()
