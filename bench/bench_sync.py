@@ -294,25 +294,15 @@ def bench_hostile_flood(tmp: Path, rounds: int = 25) -> None:
     try:
         with ProcessPoolExecutor(20) as pool, httpx.Client(timeout=60) as http:
             list(pool.map(_attacker_ready, range(20)))
-            quiet = []  # the same measurement with no attack: what the machine itself allows
-            for _ in range(100):
-                start = time.perf_counter()
-                http.get(f"{server.url}/v1/info")
-                quiet.append(time.perf_counter() - start)
-                time.sleep(0.005)
+            # the same measurement with no attack: what the machine itself allows
+            quiet = _info_times(http, server.url, count=100)
             cpu0 = _cpu_seconds(server.proc.pid)
             futures = [pool.submit(_flood_attack, server.url, rounds, body) for _ in range(20)]
-            flood = []
-            while not all(f.done() for f in futures):
-                start = time.perf_counter()
-                http.get(f"{server.url}/v1/info")
-                flood.append(time.perf_counter() - start)
-                time.sleep(0.005)
+            flood = _info_times(http, server.url, during=futures)
             codes = {c for f in futures for c in f.result()}
             cpu = _cpu_seconds(server.proc.pid) - cpu0
         worst = max(flood)
-        status = Path(f"/proc/{server.proc.pid}/status").read_text()
-        peak = next(int(x.split()[1]) for x in status.splitlines() if x.startswith("VmHWM")) / 1024
+        peak = _peak_rss_mb(server.proc.pid)
         row(f"server peak RSS under 20 unauthenticated 60 MB-inflating requests (x{rounds})",
             f"{peak:.0f} MB, all answered {sorted(codes)}", "< 200 MB", peak < 200 and codes == {401})
         row("/v1/info during that flood",
@@ -323,6 +313,24 @@ def bench_hostile_flood(tmp: Path, rounds: int = 25) -> None:
             "< 100 ms", worst < 0.1)
     finally:
         server.stop()
+
+
+def _info_times(http: httpx.Client, url: str, *, count: int = 0,
+                during: list[Any] | None = None) -> list[float]:
+    """Seconds of ``/v1/info`` round trips 5 ms apart: ``count`` of them, or as long as any of
+    the futures ``during`` is still running."""
+    out: list[float] = []
+    while len(out) < count if during is None else not all(f.done() for f in during):
+        start = time.perf_counter()
+        http.get(f"{url}/v1/info")
+        out.append(time.perf_counter() - start)
+        time.sleep(0.005)
+    return out
+
+
+def _peak_rss_mb(pid: int) -> float:
+    status = Path(f"/proc/{pid}/status").read_text()
+    return next(int(x.split()[1]) for x in status.splitlines() if x.startswith("VmHWM")) / 1024
 
 
 def _signed_attack(folder: str, url: str, rounds: int) -> list[int]:
@@ -364,15 +372,9 @@ def bench_signed_flood(tmp: Path, devices: int = 8, rounds: int = 5) -> None:
         with ProcessPoolExecutor(devices) as pool, httpx.Client(timeout=60) as http:
             list(pool.map(_attacker_ready, range(devices)))
             futures = [pool.submit(_signed_attack, f, server.url, rounds) for f in folders]
-            flood = []
-            while not all(f.done() for f in futures):
-                start = time.perf_counter()
-                http.get(f"{server.url}/v1/info")
-                flood.append(time.perf_counter() - start)
-                time.sleep(0.005)
+            flood = _info_times(http, server.url, during=futures)
             codes = {c for f in futures for c in f.result()}
-        status = Path(f"/proc/{server.proc.pid}/status").read_text()
-        peak = next(int(x.split()[1]) for x in status.splitlines() if x.startswith("VmHWM")) / 1024
+        peak = _peak_rss_mb(server.proc.pid)
         row(f"/v1/info while {devices} enrolled devices push 60 MB-inflating bodies (x{rounds})",
             f"{max(flood) * 1000:.0f} ms slowest, median {statistics.median(flood) * 1000:.1f} ms "
             f"of {len(flood)}; server peak RSS {peak:.0f} MB; answered {sorted(codes)}; load "

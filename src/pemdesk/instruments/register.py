@@ -4,6 +4,7 @@ it). Qt-free: the desktop's register window and the tests call these."""
 
 from __future__ import annotations
 
+import json
 import re
 from typing import TYPE_CHECKING, Any
 
@@ -107,8 +108,6 @@ def move_instrument(store: Store, instrument_id: str, site_id: str, at: str, *,
                 "Шинэ суурилуулалт одоогийнхоо эхлэхээс хойш эхлэх ёстой.",
                 "The new deployment must start after the current one started.",
                 detail=dep["started_at"])
-    import json
-
     last = open_[-1] if open_ else None
     with store.atomic():
         for dep in open_:

@@ -15,14 +15,12 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QButtonGroup,
     QComboBox,
     QFormLayout,
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QListWidget,
@@ -59,6 +57,7 @@ from pemdesk.storage import cases as cs
 from pemdesk.ui.cases.common import Translated, enum_combo, fill_enum_combo, guarded, set_combo_data
 from pemdesk.ui.cases.signature_pad import SignaturePad
 from pemdesk.ui.errors import show_error
+from pemdesk.ui.tables import list_table
 
 PARTY_OF_ROLE = {
     model.PersonRole.COMPANY: Party.COMPANY, model.PersonRole.SOUM_OFFICIAL: Party.SOUM,
@@ -69,15 +68,7 @@ PARTY_OF_ROLE = {
 
 
 def _table(columns: int) -> QTableWidget:
-    table = QTableWidget(0, columns)
-    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.verticalHeader().setVisible(False)
-    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-    table.horizontalHeader().setStretchLastSection(True)
-    table.setWordWrap(True)
-    return table
+    return list_table(columns)
 
 
 def _item(text: str, data: Any = None) -> QTableWidgetItem:

@@ -11,13 +11,11 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QMessageBox,
@@ -30,32 +28,13 @@ from PySide6.QtWidgets import (
 
 from pemdesk.i18n import _, format_date, format_datetime, format_number, get_language
 from pemdesk.ui.errors import user_message
-
-
-def _txt(value: Any) -> str:
-    return "" if value is None else str(value)
-
-
-def _num(text: str) -> float | None:
-    text = text.strip().replace(",", ".")
-    return float(text) if text else None
+from pemdesk.ui.readings.deployment_dialog import _num, _txt
+from pemdesk.ui.tables import list_table
 
 
 def _utc(stamp: str | None) -> str:
     """2025-02-28T16:00:00Z → 2025-02-28 16:00 (the column says UTC)."""
     return (stamp or "")[:16].replace("T", " ")
-
-
-def _table(headers: list[str]) -> QTableWidget:
-    table = QTableWidget(0, len(headers))
-    table.setHorizontalHeaderLabels(headers)
-    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.verticalHeader().setVisible(False)
-    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    table.horizontalHeader().setStretchLastSection(True)
-    return table
 
 
 def _fill(table: QTableWidget, rows: list[list[str]], keys: list[str]) -> None:
@@ -81,9 +60,10 @@ class InstrumentRegister(QDialog):
         self.rows: dict[str, dict[str, Any]] = {}
         self.dialog: QDialog | None = None  # the one opened from here (kept alive)
         self.setWindowTitle(_("Instrument register"))
-        self.table = _table([_("Make"), _("Model"), _("Serial"), _("Owner"), _("Calibrated on"),
-                             _("Calibration due"), _("Co-location factor"), _("Deployed at"),
-                             _("since")])
+        self.table = list_table(
+            [_("Make"), _("Model"), _("Serial"), _("Owner"), _("Calibrated on"),
+             _("Calibration due"), _("Co-location factor"), _("Deployed at"), _("since")],
+            fit_contents=True)
         self.table.itemSelectionChanged.connect(self._selection_changed)
         self.table.doubleClicked.connect(lambda _i: self.edit())
         self.add_btn = QPushButton(_("Add…"))
@@ -340,8 +320,10 @@ class ImportsDialog(QDialog):
         self.rows: dict[str, dict[str, Any]] = {}
         self._done = ""  # what the last removal did, shown above the list
         self.setWindowTitle(_("Imported files"))
-        self.table = _table([_("Deployment"), _("File"), _("Imported"), _("Readings"),
-                             _("Flagged"), _("First (UTC)"), _("Last (UTC)")])
+        self.table = list_table(
+            [_("Deployment"), _("File"), _("Imported"), _("Readings"), _("Flagged"),
+             _("First (UTC)"), _("Last (UTC)")],
+            fit_contents=True)
         self.table.itemSelectionChanged.connect(self._selection_changed)
         self.remove_btn = QPushButton(_("Remove this import…"))
         self.remove_btn.clicked.connect(self.remove)
@@ -367,11 +349,11 @@ class ImportsDialog(QDialog):
         def fetch(store: Any) -> list[dict[str, Any]]:
             from pemdesk.storage import readings as rs
 
-            if deployment_id is not None:
-                deps = [rs.get_deployment(store, deployment_id)]
-            else:
-                deps = [d for d in rs.list_deployments(store)
-                        if d["instrument_id"] == instrument_id]
+            ids = [deployment_id] if deployment_id is not None else [
+                r["id"] for r in store._query(
+                    "SELECT id FROM deployment WHERE instrument_id = ? AND _deleted = 0 "
+                    "ORDER BY started_at", [instrument_id])]
+            deps = [rs.get_deployment(store, d) for d in ids]
             out = []
             for d in deps:
                 site = store._query("SELECT name_mn FROM site WHERE id = ?", [d["site_id"]])
